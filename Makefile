@@ -1,0 +1,35 @@
+# stockhub — the two set-up commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO   := .demo
+PYTEST_ARGS ?=
+
+.PHONY: run test test-fast bench lint clean
+
+# A virtual environment with stockhub and its test tools, rebuilt when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## run: a sample hub in .demo/ (embedded SQLite, sample items, mappings, a demo day), then its stock
+run: $(STAMP)
+	mkdir -p $(DEMO)
+	cd $(DEMO) && ../$(BIN)/stockhub init
+	cd $(DEMO) && ../$(BIN)/stockhub stock list
+	cd $(DEMO) && ../$(BIN)/stockhub stock show TEE-RED-M
+
+## test: the whole suite (SQLite and PostgreSQL store tests; PostgreSQL skipped if down, unless CI=true)
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+## lint: ruff over the code base
+lint: $(STAMP)
+	$(BIN)/python -m pip install --quiet ruff
+	$(BIN)/ruff check hub connectors tests
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .hypothesis

@@ -1,0 +1,68 @@
+"""What every command shares: the console, hub opening, error display, JSON output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from hub.errors import HubError
+
+# Off a terminal (pipes, CI logs) rich would assume 80 columns and squeeze tables; tables size
+# to their content, so a generous width only stops the truncation.
+_WIDTH = int(os.environ.get("COLUMNS", "0")) or (None if sys.stdout.isatty() else 200)
+console = Console(width=_WIDTH)
+err_console = Console(stderr=True, soft_wrap=True)  # one problem per line, never wrapped
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Exit codes: 0 success, 1 some input was rejected, 2 the command itself could not run.
+EXIT_REJECTED = 1
+EXIT_ERROR = 2
+
+
+def config_path(ctx: typer.Context) -> Path | None:
+    obj = ctx.find_root().obj or {}
+    return obj.get("config")
+
+
+def open_hub(ctx: typer.Context, *, check_schema: bool = True):
+    from hub.app import open_hub as _open
+
+    return _open(config_path(ctx), check_schema=check_schema)
+
+
+def handle_errors(func: F) -> F:
+    """Show a HubError as one readable message (field, problem, fix) instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except HubError as exc:
+            err_console.print(f"[bold red]error:[/] {_escape(str(exc))}")
+            raise typer.Exit(EXIT_ERROR) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def problem(text: object, colour: str = "red") -> None:
+    """Print one problem line to stderr, literally (no markup, never wrapped)."""
+    err_console.print(f"[{colour}]{_escape(str(text))}[/]", highlight=False)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -1,0 +1,71 @@
+"""Take canonical events from outside (a JSON Lines file, later the HTTP API) into the ledger.
+
+Each line is decoded, validated and applied on its own, so one bad line never blocks the rest.
+A line that cannot even be parsed is still kept: it goes to the exception log with its raw text,
+its origin (file and line) and the precise reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from hub.errors import ValidationError
+from hub.events import parse_event
+from hub.exception_log import record_exception
+from hub.ledger import Outcome, apply_event
+
+MAX_LINE_CHARS = 1_000_000
+
+
+def post_lines(hub: Any, lines: Iterable[str], origin: str) -> Iterator[tuple[int, Outcome]]:
+    """Apply each non-blank line; yields (line number, outcome)."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        yield number, post_one(hub, line, f"{origin}:{number}")
+
+
+def post_one(hub: Any, text: str, where: str) -> Outcome:
+    try:
+        event = parse_event(_decode(text))
+    except ValidationError as exc:
+        return _reject_input(hub, text, where, exc)
+    return apply_event(hub.engine, event, hub.policy)
+
+
+def _decode(text: str) -> Any:
+    if len(text) > MAX_LINE_CHARS:
+        raise ValidationError(
+            f"line is {len(text)} characters; the limit is {MAX_LINE_CHARS}",
+            fix="split the event or send fewer lines per event",
+        )
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            f"malformed JSON: {exc.msg} at column {exc.colno}",
+            fix="each line must be one complete JSON object",
+        ) from None
+
+
+def _reject_input(hub: Any, text: str, where: str, exc: ValidationError) -> Outcome:
+    event_id = _guess_id(text)
+    with hub.session() as session:
+        record_exception(
+            session,
+            kind="invalid_event",
+            subject=f"event:{event_id}" if event_id else f"input:{where}",
+            message=f"{where}: {exc}",
+            details={"origin": where, "raw": text[:64_000], "error": exc.to_dict()},
+        )
+    return Outcome("rejected", event_id or where, message=exc.message, field=exc.field, fix=exc.fix)
+
+
+def _guess_id(text: str) -> str | None:
+    try:
+        value = json.loads(text).get("id")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,34 @@
+"""The canonical model as database tables (SQLModel).
+
+One module per area of the domain; every table is imported here so that ``SQLModel.metadata``
+is complete for Alembic and for tests.
+"""
+
+from hub.models.catalog import Sku, SkuComponent
+from hub.models.crosswalk import ExternalRef
+from hub.models.ledger import EventRecord, LedgerEntry, StockLevel
+from hub.models.ops import ExceptionRecord
+from hub.models.orders import Reservation
+from hub.models.returns import Return, ReturnLine
+from hub.models.topology import AllocationRuleRow, Channel, ChannelLocation, ChannelSkuState, Location
+from hub.models.transfers import Transfer, TransferLine
+
+__all__ = [
+    "AllocationRuleRow",
+    "Channel",
+    "ChannelLocation",
+    "ChannelSkuState",
+    "EventRecord",
+    "ExceptionRecord",
+    "ExternalRef",
+    "LedgerEntry",
+    "Location",
+    "Reservation",
+    "Return",
+    "ReturnLine",
+    "Sku",
+    "SkuComponent",
+    "StockLevel",
+    "Transfer",
+    "TransferLine",
+]
