@@ -113,15 +113,16 @@ class Settings(BaseSettings):
         url = _resolve(url, "hub.database_url")
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/"):
-            rest = url[len(prefix):]
+            rest = url[len(prefix) :]
             if rest and not rest.startswith(":memory:"):
                 url = prefix + str((self.base_dir / rest).resolve())
         return url
 
     @property
     def broker_url(self) -> str:
-        return _resolve(os.environ.get("STOCKHUB_BROKER_URL") or self.hub.broker_url,
-                        "hub.broker_url")
+        return _resolve(
+            os.environ.get("STOCKHUB_BROKER_URL") or self.hub.broker_url, "hub.broker_url"
+        )
 
     @property
     def mappings_path(self) -> Path:
@@ -148,7 +149,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}", fix="fix the syntax at that line") from None
+        raise ConfigError(
+            f"{path}: invalid TOML: {exc}", fix="fix the syntax at that line"
+        ) from None
     problems = _literal_secrets(data)
     try:
         settings = Settings.model_validate(data)
@@ -201,8 +204,10 @@ def _cross_problems(data: dict[str, Any]) -> list[str]:
         for index, item in enumerate(_tables(data, name)):
             code = item.get("code")
             if isinstance(code, str) and code in seen:
-                problems.append(f"{name}[{index}].code: {code!r} repeats {name}[{seen[code]}]; "
-                                "codes must be unique")
+                problems.append(
+                    f"{name}[{index}].code: {code!r} repeats {name}[{seen[code]}]; "
+                    "codes must be unique"
+                )
             if isinstance(code, str):
                 seen.setdefault(code, index)
         codes[name] = set(seen)
@@ -217,13 +222,16 @@ def _cross_problems(data: dict[str, Any]) -> list[str]:
     for index, rule in enumerate(_tables(data, "rules")):
         if "channel" in rule and rule["channel"] not in codes["channels"]:
             choices = ", ".join(sorted(codes["channels"])) or "(none configured)"
-            problems.append(f"rules[{index}].channel: unknown channel {rule['channel']!r}; "
-                            f"use one of {choices}")
+            problems.append(
+                f"rules[{index}].channel: unknown channel {rule['channel']!r}; use one of {choices}"
+            )
     hub = data.get("hub") if isinstance(data.get("hub"), dict) else {}
     url = hub.get("database_url", "sqlite:///")
     if isinstance(url, str) and not url.startswith(("sqlite:", "postgresql", "postgres:", "${")):
-        problems.append("hub.database_url: must start with sqlite:/// or postgresql+psycopg:// "
-                        "(e.g. sqlite:///stockhub.db)")
+        problems.append(
+            "hub.database_url: must start with sqlite:/// or postgresql+psycopg:// "
+            "(e.g. sqlite:///stockhub.db)"
+        )
     return problems
 
 
@@ -297,7 +305,8 @@ def _resolve(value: Any, path: str) -> Any:
         name = match.group(1)
         if name not in os.environ:
             raise ConfigError(
-                f"references ${{{name}}}, which is not set", field=path,
+                f"references ${{{name}}}, which is not set",
+                field=path,
                 fix=f"export {name} in the environment stockhub runs in",
             )
         secret = os.environ[name]

@@ -83,7 +83,7 @@ PULL_CAPABILITY: dict[Resource, Capability] = {
 
 @dataclass(frozen=True)
 class RateLimit:
-    """At most ``requests`` calls per ``per_seconds`` seconds, per channel, as the vendor documents."""
+    """At most ``requests`` calls per ``per_seconds`` s per channel, as the vendor documents."""
 
     requests: int
     per_seconds: int = 1
@@ -163,7 +163,9 @@ class ConnectorInfo:
     docs_url: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "capabilities", frozenset(Capability(c) for c in self.capabilities))
+        object.__setattr__(
+            self, "capabilities", frozenset(Capability(c) for c in self.capabilities)
+        )
         if not _NAME.match(self.name):
             raise ContractError(f"connector name {self.name!r} must match {_NAME.pattern}")
         if self.max_batch_size < 1:
@@ -177,15 +179,18 @@ class ConnectorInfo:
         return tuple(f.name for f in self.settings if f.secret)
 
     def settings_problems(self) -> list[str]:
-        """Every problem in the settings schema (duplicates, missing descriptions, unmarked secrets)."""
+        """Every problem in the settings schema (duplicates, no description, unmarked secrets)."""
         names = [f.name for f in self.settings]
-        found = [f"setting {n!r} declared twice" for n in sorted({n for n in names if names.count(n) > 1})]
+        found = [
+            f"setting {n!r} declared twice"
+            for n in sorted({n for n in names if names.count(n) > 1})
+        ]
         for spec in self.settings:
             found.extend(spec.problems())
         return found
 
     def settings_json_schema(self) -> dict[str, Any]:
-        """The settings as JSON Schema (draft 2020-12); secrets carry ``writeOnly`` and ``x-secret``."""
+        """The settings as JSON Schema (2020-12); secrets carry ``writeOnly`` and ``x-secret``."""
         return {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": f"{self.title} channel settings",
@@ -274,7 +279,9 @@ class StockUpdate:
 
     def __post_init__(self) -> None:
         if self.quantity < 0:
-            raise ContractError(f"{self.sku}@{self.location}: quantity must be >= 0, got {self.quantity}")
+            raise ContractError(
+                f"{self.sku}@{self.location}: quantity must be >= 0, got {self.quantity}"
+            )
 
 
 class PushStatus(StrEnum):
@@ -296,7 +303,9 @@ class PushResult:
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", PushStatus(self.status))
         if self.status is not PushStatus.ACCEPTED and not self.reason:
-            raise ContractError(f"{self.sku}@{self.location}: a {self.status} result needs a reason")
+            raise ContractError(
+                f"{self.sku}@{self.location}: a {self.status} result needs a reason"
+            )
 
 
 @dataclass

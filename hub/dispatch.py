@@ -47,7 +47,7 @@ class ConnectorHandle:
             raise ConfigError(f"connector {name!r} is not installed", fix=_installed_hint(pm))
 
     def call(self, hook: str, **kwargs: Any) -> Any:
-        """Call ``hook`` on this connector's plugin alone; ``None`` when it does not implement it."""
+        """Call ``hook`` on this connector's plugin alone; ``None`` if it does not implement it."""
         others = [p for p in self.pm.get_plugins() if p is not self.plugin]
         return self.pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs)
 
@@ -58,60 +58,90 @@ class ConnectorHandle:
     def info(self) -> ConnectorInfo:
         info = self.call("stockhub_describe_connector")
         if not isinstance(info, ConnectorInfo):
-            raise ContractError(f"plugin {self.name!r}: stockhub_describe_connector must return "
-                                f"a ConnectorInfo, got {type(info).__name__}")
+            raise ContractError(
+                f"plugin {self.name!r}: stockhub_describe_connector must return "
+                f"a ConnectorInfo, got {type(info).__name__}"
+            )
         if info.name != self.name:
-            raise ContractError(f"plugin {self.name!r} describes itself as {info.name!r}; the "
-                                "entry-point name and ConnectorInfo.name must be equal")
+            raise ContractError(
+                f"plugin {self.name!r} describes itself as {info.name!r}; the "
+                "entry-point name and ConnectorInfo.name must be equal"
+            )
         return info
 
     def context(self, channel: str, settings: dict[str, Any], **hub_parts: Any) -> ChannelContext:
         """A ChannelContext for one channel of this connector (secrets named from the schema)."""
         return ChannelContext(
-            channel=channel, connector=self.name, settings=settings,
-            secrets=self.info.secret_settings, rate_limits=self.info.rate_limits, **hub_parts,
+            channel=channel,
+            connector=self.name,
+            settings=settings,
+            secrets=self.info.secret_settings,
+            rate_limits=self.info.rate_limits,
+            **hub_parts,
         )
 
     def verify_webhook(self, channel: ChannelContext, request: WebhookRequest) -> bool:
         self._require(Capability.WEBHOOKS)
         return self.call("stockhub_verify_webhook", channel=channel, request=request) is True
 
-    def parse_webhook(self, channel: ChannelContext, request: WebhookRequest) -> list[InboundMessage]:
+    def parse_webhook(
+        self, channel: ChannelContext, request: WebhookRequest
+    ) -> list[InboundMessage]:
         self._require(Capability.WEBHOOKS)
         messages = self.call("stockhub_parse_webhook", channel=channel, request=request)
         return self._list_of(messages, InboundMessage, "stockhub_parse_webhook")
 
     def translate(self, channel: ChannelContext, message: InboundMessage) -> list[Event]:
         """Translate and validate: every event returned is a valid canonical event."""
-        raw = self._list_of(self.call("stockhub_translate", channel=channel, message=message),
-                            dict, "stockhub_translate")
+        raw = self._list_of(
+            self.call("stockhub_translate", channel=channel, message=message),
+            dict,
+            "stockhub_translate",
+        )
         return [self._validated(item, f"{message.topic} event[{i}]") for i, item in enumerate(raw)]
 
-    def pull(self, channel: ChannelContext, resource: Resource | str, cursor: str | None,
-             limit: int = 100) -> tuple[list[Event], PullResult]:
+    def pull(
+        self,
+        channel: ChannelContext,
+        resource: Resource | str,
+        cursor: str | None,
+        limit: int = 100,
+    ) -> tuple[list[Event], PullResult]:
         resource = Resource(resource)
         self._require(PULL_CAPABILITY[resource])
-        result = self.call("stockhub_pull", channel=channel, resource=resource, cursor=cursor,
-                           limit=limit)
+        result = self.call(
+            "stockhub_pull", channel=channel, resource=resource, cursor=cursor, limit=limit
+        )
         if not isinstance(result, PullResult):
             raise ContractError(f"plugin {self.name!r}: stockhub_pull must return a PullResult")
         if len(result.events) > limit:
-            raise ContractError(f"plugin {self.name!r}: pulled {len(result.events)} events, limit {limit}")
-        events = [self._validated(e, f"pull {resource} event[{i}]") for i, e in enumerate(result.events)]
+            raise ContractError(
+                f"plugin {self.name!r}: pulled {len(result.events)} events, limit {limit}"
+            )
+        events = [
+            self._validated(e, f"pull {resource} event[{i}]") for i, e in enumerate(result.events)
+        ]
         return events, result
 
-    def push_stock(self, channel: ChannelContext, updates: Sequence[StockUpdate]) -> list[PushResult]:
+    def push_stock(
+        self, channel: ChannelContext, updates: Sequence[StockUpdate]
+    ) -> list[PushResult]:
         """Push in batches of at most ``max_batch_size``; one result per update, in order."""
         self._require(Capability.PUSH_STOCK)
         size = self.info.max_batch_size
         results: list[PushResult] = []
         for start in range(0, len(updates), size):
-            batch = list(updates[start:start + size])
-            got = self._list_of(self.call("stockhub_push_stock", channel=channel, updates=batch),
-                                PushResult, "stockhub_push_stock")
+            batch = list(updates[start : start + size])
+            got = self._list_of(
+                self.call("stockhub_push_stock", channel=channel, updates=batch),
+                PushResult,
+                "stockhub_push_stock",
+            )
             if [(r.sku, r.location) for r in got] != [(u.sku, u.location) for u in batch]:
-                raise ContractError(f"plugin {self.name!r}: stockhub_push_stock must return one "
-                                    f"result per update in order ({len(batch)} sent, {len(got)} back)")
+                raise ContractError(
+                    f"plugin {self.name!r}: stockhub_push_stock must return one "
+                    f"result per update in order ({len(batch)} sent, {len(got)} back)"
+                )
             results.extend(got)
         return results
 
@@ -121,8 +151,10 @@ class ConnectorHandle:
 
     def _list_of(self, value: Any, kind: type, hook: str) -> list[Any]:
         if not isinstance(value, list) or not all(isinstance(v, kind) for v in value):
-            raise ContractError(f"plugin {self.name!r}: {hook} must return a list of {kind.__name__}, "
-                                f"got {type(value).__name__}")
+            raise ContractError(
+                f"plugin {self.name!r}: {hook} must return a list of {kind.__name__}, "
+                f"got {type(value).__name__}"
+            )
         return value
 
     def _validated(self, raw: dict[str, Any], where: str) -> Event:
@@ -158,8 +190,9 @@ def notify(hook: str, pm: pluggy.PluginManager | None = None, **kwargs: Any) -> 
             pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs)
         except Exception as exc:  # an observer must not undo the hub's work
             error = exc.message if isinstance(exc, HubError) else repr(exc)
-            structlog.get_logger().error("observer.failed", hook=hook, plugin=impl.plugin_name,
-                                         error=error)
+            structlog.get_logger().error(
+                "observer.failed", hook=hook, plugin=impl.plugin_name, error=error
+            )
 
 
 def _installed_hint(pm: pluggy.PluginManager) -> str:

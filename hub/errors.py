@@ -9,11 +9,11 @@
     │   ├── ValidationError        input is malformed or breaks a rule (names the field)
     │   ├── MappingError           an external id has no crosswalk entry, or a mapping file is bad
     │   ├── OwnershipError         a system wrote data it does not own
-    │   └── StateError             the event does not fit the current state (e.g. return not inspected)
-    └── ConfigError                stockhub.toml or the environment is wrong (names the key and the fix)
+    │   └── StateError             the event does not fit the current state (return not inspected)
+    └── ConfigError                stockhub.toml or the environment is wrong (names key and fix)
 
-Messages are written for the person who must act on them: they name the field (``data.lines[0].sku``),
-what was wrong, and how to fix it. They never contain secret values.
+Messages are written for the person who must act on them: they name the field
+(``data.lines[0].sku``), what was wrong, and how to fix it. They never contain secret values.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ An event is one JSON object::
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import pydantic
@@ -251,7 +251,7 @@ def parse_event(raw: Any) -> Event:
         id=envelope.id,
         type=envelope.type,
         source=envelope.source,
-        occurred_at=envelope.occurred_at.astimezone(timezone.utc),
+        occurred_at=envelope.occurred_at.astimezone(UTC),
         data=data,
     )
 
@@ -290,4 +290,4 @@ def _humane(err: dict[str, Any]) -> str:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

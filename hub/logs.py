@@ -39,23 +39,37 @@ _MAX_DEPTH = 12
 _PRIMITIVES = (int, float, bool, type(None))
 _INTERNAL_KEYS = frozenset({"_record", "_from_structlog"})  # ProcessorFormatter's bookkeeping
 
-_SECRET_WORDS = (r"token|secret|passw(?:or)?d|api[-_]?key|authorization|cookie|signature|"
-                 r"private[-_]?key|credential")
+_SECRET_WORDS = (
+    r"token|secret|passw(?:or)?d|api[-_]?key|authorization|cookie|signature|"
+    r"private[-_]?key|credential"
+)
 _SECRET_KEY = re.compile(_SECRET_WORDS, re.IGNORECASE)
 _B64 = r"[A-Za-z0-9+/]{8,}={0,2}(?![A-Za-z0-9+/=])"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # header lines: "Authorization: Token abc", "Cookie: a=b; c=d", "X-Shopify-Access-Token: x"
-    (re.compile(r"(?i)(?<![\w-])((?:proxy-)?authorization|(?:set-)?cookie|x-[\w-]*(?:token|key))"
-                r"(\s*:\s*)[^\r\n\"'}]+"), r"\1\2" + MASK),
+    (
+        re.compile(
+            r"(?i)(?<![\w-])((?:proxy-)?authorization|(?:set-)?cookie|x-[\w-]*(?:token|key))"
+            r"(\s*:\s*)[^\r\n\"'}]+"
+        ),
+        r"\1\2" + MASK,
+    ),
     (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1" + MASK),
     # scheme://user:password@host (the password may itself contain "@")
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/:@]*:)[^\s/?#]+(?=@)"), r"\1" + MASK),
     # name=value in query strings and forms: access_token=, client_secret=, X-Amz-Signature=, sig=
-    (re.compile(rf"(?i)(?<![\w.-])([\w.-]*(?:{_SECRET_WORDS})[\w.-]*=|(?:[\w.-]*[_.-])?sig=)"
-                r"[^\s\"'&;,}#]+"), r"\1" + MASK),
+    (
+        re.compile(
+            rf"(?i)(?<![\w.-])([\w.-]*(?:{_SECRET_WORDS})[\w.-]*=|(?:[\w.-]*[_.-])?sig=)"
+            r"[^\s\"'&;,}#]+"
+        ),
+        r"\1" + MASK,
+    ),
     # "name": "value" / 'name': 'value' inside JSON or repr() text
-    (re.compile(rf"(?i)([\"'])([^\"'\s]*(?:{_SECRET_WORDS})[^\"'\s]*)\1(\s*:\s*)\1[^\"']*\1"),
-     r"\1\2\1\3\1" + MASK + r"\1"),
+    (
+        re.compile(rf"(?i)([\"'])([^\"'\s]*(?:{_SECRET_WORDS})[^\"'\s]*)\1(\s*:\s*)\1[^\"']*\1"),
+        r"\1\2\1\3\1" + MASK + r"\1",
+    ),
     (re.compile(r"\bshp(?:at|ss|ca|pa)_[A-Za-z0-9]+"), MASK),  # Shopify tokens and secrets
     (re.compile(r"\bAtz[ar]\|[A-Za-z0-9+/=._~|-]+"), MASK),  # Amazon LWA
     (re.compile(r"\bEAAA[A-Za-z0-9_-]{56,}"), MASK),  # Square access tokens
@@ -83,8 +97,9 @@ def register_secret(value: str) -> None:
 def _mask_basic(match: re.Match[str]) -> str:
     """Mask ``Basic <b64>`` only when the word after "basic" looks like base64, not prose."""
     token = match.group(2)
-    looks_b64 = (any(c.isdigit() or c in "+/=" for c in token)
-                 or (any(c.isupper() for c in token[1:]) and any(c.islower() for c in token)))
+    looks_b64 = any(c.isdigit() or c in "+/=" for c in token) or (
+        any(c.isupper() for c in token[1:]) and any(c.islower() for c in token)
+    )
     return match.group(1) + MASK if looks_b64 else match.group(0)
 
 
@@ -106,12 +121,17 @@ def _redact(value: Any, depth: int = 0) -> Any:
         return value
     if depth < _MAX_DEPTH:
         if isinstance(value, dict):
-            return {_redact_key(k): (MASK if _is_secret_key(k) else _redact(v, depth + 1))
-                    for k, v in value.items()}
+            return {
+                _redact_key(k): (MASK if _is_secret_key(k) else _redact(v, depth + 1))
+                for k, v in value.items()
+            }
         if isinstance(value, (list, tuple, set, frozenset)):
             items = [_redact(v, depth + 1) for v in value]
-            return items if isinstance(value, list) else (
-                tuple(items) if isinstance(value, tuple) else type(value)(items))
+            return (
+                items
+                if isinstance(value, list)
+                else (tuple(items) if isinstance(value, tuple) else type(value)(items))
+            )
     for text in (str(value), repr(value)):  # what the renderers will print
         if _scrub(text) != text:
             return _scrub(str(value))
@@ -128,9 +148,10 @@ def _redact_key(key: Any) -> Any:
 
 def redact_secrets(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
     """structlog processor: no secret may reach a rendered line, whatever the caller passed."""
-    return {key: value if key in _INTERNAL_KEYS
-            else MASK if _is_secret_key(key) else _redact(value)
-            for key, value in event_dict.items()}
+    return {
+        key: value if key in _INTERNAL_KEYS else MASK if _is_secret_key(key) else _redact(value)
+        for key, value in event_dict.items()
+    }
 
 
 def get_logger(**initial: Any) -> Any:
@@ -163,8 +184,9 @@ def _renderer(fmt: str) -> Processor:
         fmt = "console" if _is_terminal() else "json"
     if fmt == "json":
         return structlog.processors.JSONRenderer()
-    return structlog.dev.ConsoleRenderer(colors=_is_terminal(),
-                                         exception_formatter=structlog.dev.plain_traceback)
+    return structlog.dev.ConsoleRenderer(
+        colors=_is_terminal(), exception_formatter=structlog.dev.plain_traceback
+    )
 
 
 def configure_logging(fmt: str = "auto", level: str = "INFO") -> None:
@@ -194,20 +216,30 @@ def configure_logging(fmt: str = "auto", level: str = "INFO") -> None:
     # Redact inside structlog too, so a handler someone else adds to the root logger gets clean
     # event dicts; the formatter redacts again for stdlib records (idempotent).
     structlog.configure(
-        processors=[structlog.stdlib.filter_by_level, *shared,
-                    structlog.stdlib.PositionalArgumentsFormatter(),
-                    structlog.processors.format_exc_info, redact_secrets,
-                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.processors.format_exc_info,
+            redact_secrets,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(ignore_frame_names=[__name__]),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,  # loggers are taken per call; tests reconfigure
     )
     handler = _StderrHandler()
-    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info, redact_secrets, _renderer(fmt)],
-    ))
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                redact_secrets,
+                _renderer(fmt),
+            ],
+        )
+    )
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
         root.removeHandler(old)

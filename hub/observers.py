@@ -28,16 +28,22 @@ def stockhub_push_completed(report: PushReport) -> None:
     for result in report.results:
         counts[result.status.value] = counts.get(result.status.value, 0) + 1
     structlog.get_logger().info(
-        "push.completed", channel=report.channel, attempts=report.attempts,
-        duration_s=round(report.duration_s, 3), **counts,
+        "push.completed",
+        channel=report.channel,
+        attempts=report.attempts,
+        duration_s=round(report.duration_s, 3),
+        **counts,
     )
 
 
 @hookimpl(trylast=True)
 def stockhub_dead_letter_recorded(dead_letter: DeadLetterNotice) -> None:
     structlog.get_logger().warning(
-        "dead_letter.recorded", id=dead_letter.id, task=dead_letter.task,
-        channel=dead_letter.channel, error_kind=dead_letter.error_kind,
+        "dead_letter.recorded",
+        id=dead_letter.id,
+        task=dead_letter.task,
+        channel=dead_letter.channel,
+        error_kind=dead_letter.error_kind,
         attempts=dead_letter.attempts,
     )
 
@@ -45,6 +51,10 @@ def stockhub_dead_letter_recorded(dead_letter: DeadLetterNotice) -> None:
 @hookimpl(trylast=True)
 def stockhub_alert_raised(alert: AlertNotice) -> None:
     structlog.get_logger().warning(
-        "alert.raised", kind=alert.kind, severity=alert.severity.value,
-        subject=alert.subject, channel=alert.channel, message=alert.message,
+        "alert.raised",
+        kind=alert.kind,
+        severity=alert.severity.value,
+        subject=alert.subject,
+        channel=alert.channel,
+        message=alert.message,
     )

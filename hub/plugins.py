@@ -110,7 +110,7 @@ def register_plugin(pm: pluggy.PluginManager, plugin: Any, name: str) -> None:
 
 
 def contract_problems(pm: pluggy.PluginManager, plugin: Any, name: str) -> list[str]:
-    """Every way ``plugin`` breaks the contract: unknown hooks, unknown arguments, unmarked hooks."""
+    """Every way ``plugin`` breaks the contract: unknown hooks or arguments, unmarked hooks."""
     problems = []
     for attr in dir(plugin):
         opts = pm.parse_hookimpl_opts(plugin, attr)
@@ -154,12 +154,16 @@ def enable_tracing(pm: pluggy.PluginManager) -> Any:
             "hook.call", hook=hook_name, plugins=[i.plugin_name for i in impls], args=sorted(kwargs)
         )
 
-    def after(outcome: Any, hook_name: str, impls: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    def after(
+        outcome: Any, hook_name: str, impls: Sequence[Any], kwargs: Mapping[str, Any]
+    ) -> None:
         started = local.__dict__.get("started") or [time.perf_counter()]
         elapsed = time.perf_counter() - started.pop()
         failed = outcome.exception
         structlog.get_logger().debug(
-            "hook.done", hook=hook_name, ms=round(elapsed * 1000, 3),
+            "hook.done",
+            hook=hook_name,
+            ms=round(elapsed * 1000, 3),
             outcome="raised " + type(failed).__name__ if failed else "ok",
         )
 
@@ -192,7 +196,8 @@ def _load_entry_points(allowed: set[str] | None) -> Iterable[tuple[str, Any]]:
 def _impl_args(func: Any) -> list[str]:
     params = inspect.signature(func).parameters.values()
     return [
-        p.name for p in params
+        p.name
+        for p in params
         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in ("self", "cls")
     ]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -58,7 +58,9 @@ class ChannelPlan:
 
 def channel_plans(session: Session) -> list[ChannelPlan]:
     channels = session.exec(
-        select(Channel).where(col(Channel.active)).order_by(col(Channel.priority), col(Channel.code))
+        select(Channel)
+        .where(col(Channel.active))
+        .order_by(col(Channel.priority), col(Channel.code))
     ).all()
     visible: dict[int, list[str]] = defaultdict(list)
     for link, loc in session.exec(
@@ -82,7 +84,9 @@ def channel_plans(session: Session) -> list[ChannelPlan]:
     return [ChannelPlan(ch, tuple(visible[ch.id]), tuple(rules[ch.id])) for ch in channels]
 
 
-def levels_by_location(session: Session, sku_ids: list[int]) -> dict[int, dict[str, dict[str, int]]]:
+def levels_by_location(
+    session: Session, sku_ids: list[int]
+) -> dict[int, dict[str, dict[str, int]]]:
     """{sku_id: {location code: {bucket: quantity}}} for the given SKUs."""
     result: dict[int, dict[str, dict[str, int]]] = defaultdict(dict)
     if not sku_ids:
@@ -121,7 +125,9 @@ def atp_for(
 
     if not sku.is_bundle:
         return single(sku)
-    return bundle_atp({c.code: single(c) for c, _ in components}, {c.code: q for c, q in components})
+    return bundle_atp(
+        {c.code: single(c) for c, _ in components}, {c.code: q for c, q in components}
+    )
 
 
 def stock_view(session: Session, code: str) -> dict[str, Any]:
@@ -175,4 +181,4 @@ def oversold_units(session: Session, sku_id: int) -> int:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -117,8 +117,8 @@ def settings():
 
 def make_hub(settings, engine):
     from hub.app import Hub
-    from hub.ledger.items import upsert_item
     from hub.item_import import read_items
+    from hub.ledger.items import upsert_item
 
     hub = Hub(settings, engine)
     hub.sync_topology()

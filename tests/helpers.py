@@ -30,8 +30,17 @@ def apply(hub: Any, event_id: str, type_: str, source: str, at: str, **data: Any
 
 def count(hub: Any, sku: str, location: str, qty: int, at: str, source: str, **extra: int):
     moment = at if "T" in at else f"{DAY}{at}:00Z"
-    return apply(hub, f"{source}/count/{sku}/{location}/{at}", "stock.counted", source, at,
-                 sku=sku, location=location, as_of=moment, quantities={"on_hand": qty, **extra})
+    return apply(
+        hub,
+        f"{source}/count/{sku}/{location}/{at}",
+        "stock.counted",
+        source,
+        at,
+        sku=sku,
+        location=location,
+        as_of=moment,
+        quantities={"on_hand": qty, **extra},
+    )
 
 
 def levels(engine: sa.Engine) -> dict[tuple[str, str, str], int]:

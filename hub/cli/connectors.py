@@ -12,8 +12,10 @@ from rich.table import Table
 
 from hub.cli.common import console, err_console, handle_errors, print_json
 
-app = typer.Typer(help="Connector plugins: list, check against the conformance kit, scaffold.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Connector plugins: list, check against the conformance kit, scaffold.",
+    no_args_is_help=True,
+)
 
 
 @app.command("list")
@@ -32,11 +34,26 @@ def list_connectors(
         console.print("No connectors installed. Create one with `stockhub connectors new NAME`.")
         return
     table = Table(title="Installed connectors")
-    for column in ("name", "title", "version", "capabilities", "max batch", "rate limits", "module"):
+    for column in (
+        "name",
+        "title",
+        "version",
+        "capabilities",
+        "max batch",
+        "rate limits",
+        "module",
+    ):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["name"], row["title"], row["version"], ", ".join(row["capabilities"]),
-                      str(row["max_batch_size"]), ", ".join(row["rate_limits"]) or "-", row["module"])
+        table.add_row(
+            row["name"],
+            row["title"],
+            row["version"],
+            ", ".join(row["capabilities"]),
+            str(row["max_batch_size"]),
+            ", ".join(row["rate_limits"]) or "-",
+            row["module"],
+        )
     console.print(table)
 
 
@@ -50,9 +67,19 @@ def check(
     from hub.dispatch import get_connector
 
     get_connector(name)  # a clear error for a missing or broken plugin before pytest starts
-    args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs",
-            "hub.conformance.check_installed", "--stockhub-connector", name, "-rs",
-            "-v" if verbose else "-q"]
+    args = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "--pyargs",
+        "hub.conformance.check_installed",
+        "--stockhub-connector",
+        name,
+        "-rs",
+        "-v" if verbose else "-q",
+    ]
     code = subprocess.call(args)
     if code:
         err_console.print(f"[bold red]{name} does not conform[/] (pytest exit code {code})")
@@ -64,16 +91,20 @@ def check(
 @handle_errors
 def new(
     name: str = typer.Argument(..., help="Connector name: lower-case words joined by '-'."),
-    directory: Path = typer.Option(Path("."), "--dir", "-d", help="Where to create stockhub-NAME/."),
+    directory: Path = typer.Option(
+        Path("."), "--dir", "-d", help="Where to create stockhub-NAME/."
+    ),
 ) -> None:
     """Write a working connector package that passes the conformance kit as generated."""
     from hub.scaffold import write_connector
 
     root = write_connector(name, directory)
-    console.print(f"Created [bold]{root}[/]. Next:\n"
-                  f"  pip install -e {root}\n"
-                  f"  pytest {root}\n"
-                  f"  stockhub connectors check {name}")
+    console.print(
+        f"Created [bold]{root}[/]. Next:\n"
+        f"  pip install -e {root}\n"
+        f"  pytest {root}\n"
+        f"  stockhub connectors check {name}"
+    )
 
 
 def _describe(handle: Any) -> dict[str, Any]:

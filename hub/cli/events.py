@@ -50,8 +50,14 @@ def post(
         lines, origin = path.read_text(encoding="utf-8").splitlines(), path.name
     counts: Counter[str] = Counter()
     results = []
-    with Progress(TextColumn("posting"), BarColumn(), MofNCompleteColumn(), console=err_console,
-                  disable=as_json, transient=True) as progress:
+    with Progress(
+        TextColumn("posting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        disable=as_json,
+        transient=True,
+    ) as progress:
         task = progress.add_task("events", total=len(lines))
         for number, outcome in post_lines(hub, lines, origin):
             counts[outcome.status] += 1
@@ -59,8 +65,10 @@ def post(
             if not as_json and outcome.status in ("rejected", "parked"):
                 where = f"{outcome.field}: " if outcome.field else ""
                 fix = f" ({outcome.fix})" if outcome.fix else ""
-                problem(f"{origin}:{number}: {outcome.status}: {where}{outcome.message}{fix}",
-                        "red" if outcome.status == "rejected" else "yellow")
+                problem(
+                    f"{origin}:{number}: {outcome.status}: {where}{outcome.message}{fix}",
+                    "red" if outcome.status == "rejected" else "yellow",
+                )
             progress.advance(task)
     summary = {k: counts.get(k, 0) for k in ("applied", "duplicate", "parked", "rejected")}
     if as_json:

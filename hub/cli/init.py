@@ -22,8 +22,9 @@ def sample_mappings() -> Path:
 def init(
     ctx: typer.Context,
     directory: Path = typer.Option(Path("."), "--dir", help="Folder to initialise."),
-    sample: bool = typer.Option(True, "--sample/--empty",
-                                help="Load the sample item master and a demo day of events."),
+    sample: bool = typer.Option(
+        True, "--sample/--empty", help="Load the sample item master and a demo day of events."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing stockhub.toml."),
 ) -> None:
     """Create stockhub.toml, the mappings folder and the embedded SQLite store.
@@ -61,6 +62,8 @@ def init(
         lines = (SAMPLE / "events.jsonl").read_text(encoding="utf-8").splitlines()
         outcomes = [outcome for _, outcome in post_lines(hub, lines, "sample-events.jsonl")]
         applied = sum(o.status == "applied" for o in outcomes)
-        console.print(f"demo day: {applied} event(s) applied, {len(outcomes) - applied} already known")
+        console.print(
+            f"demo day: {applied} event(s) applied, {len(outcomes) - applied} already known"
+        )
         release_parked(hub.engine, hub.policy)
     console.print("next: [bold]stockhub stock list[/], [bold]stockhub stock show TEE-RED-M[/]")

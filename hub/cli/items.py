@@ -32,15 +32,25 @@ def import_(
     hub = open_hub(ctx)
     total = len(read_items(file)[0])
     with Progress(
-        TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err_console, disable=as_json, transient=True,
+        TextColumn("importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=as_json,
+        transient=True,
     ) as progress:
         task = progress.add_task("items", total=total)
         report = import_items(hub.engine, file, progress=lambda n: progress.advance(task, n))
     released = release_parked(hub.engine, hub.policy) if report.imported else []
     if as_json:
-        print_json({"imported": report.imported, "problems": [str(p) for p in report.problems],
-                    "released": [o.to_dict() for o in released]})
+        print_json(
+            {
+                "imported": report.imported,
+                "problems": [str(p) for p in report.problems],
+                "released": [o.to_dict() for o in released],
+            }
+        )
     else:
         for problem in report.problems:
             show_problem(problem)

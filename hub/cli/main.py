@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hub.cli import db, events, items, mappings, returns, stock
+from hub.cli import db, events, exceptions, items, mappings, returns, stock
 from hub.cli.init import init
 
 app = typer.Typer(
@@ -21,10 +21,19 @@ app = typer.Typer(
 @app.callback()
 def root(
     ctx: typer.Context,
-    config: Path = typer.Option(None, "--config", "-c", envvar="STOCKHUB_CONFIG",
-                                help="Path to stockhub.toml (default: ./stockhub.toml)."),
-    log_format: str = typer.Option("auto", "--log-format", envvar="STOCKHUB_LOG_FORMAT",
-                                   help="auto (console on a terminal, JSON otherwise), json, console."),
+    config: Path = typer.Option(
+        None,
+        "--config",
+        "-c",
+        envvar="STOCKHUB_CONFIG",
+        help="Path to stockhub.toml (default: ./stockhub.toml).",
+    ),
+    log_format: str = typer.Option(
+        "auto",
+        "--log-format",
+        envvar="STOCKHUB_LOG_FORMAT",
+        help="auto (console on a terminal, JSON otherwise), json, console.",
+    ),
 ) -> None:
     """stockhub command line."""
     from hub.logs import configure_logging
@@ -40,6 +49,7 @@ app.add_typer(mappings.app, name="mappings")
 app.add_typer(events.app, name="events")
 app.add_typer(stock.app, name="stock")
 app.add_typer(returns.app, name="returns")
+app.add_typer(exceptions.app, name="exceptions")
 
 try:  # the connector SDK's commands (list, check, new)
     from hub.cli import connectors

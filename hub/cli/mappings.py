@@ -7,8 +7,9 @@ import typer
 from hub.cli.common import EXIT_REJECTED, console, err_console, handle_errors, open_hub, print_json
 from hub.cli.common import problem as show_problem
 
-app = typer.Typer(help="Validate and load SKU/location crosswalks and status maps.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Validate and load SKU/location crosswalks and status maps.", no_args_is_help=True
+)
 
 
 def known_codes(hub) -> tuple[set[str], set[str]]:
@@ -36,18 +37,26 @@ def validate(
 
     hub = open_hub(ctx)
     skus, locations = known_codes(hub)
-    report = validate_mappings(hub.settings.mappings_path, known_skus=skus,
-                               known_locations=locations)
+    report = validate_mappings(
+        hub.settings.mappings_path, known_skus=skus, known_locations=locations
+    )
     if as_json:
-        print_json({"ok": report.ok, "crosswalk_rows": len(report.crosswalk),
-                    "status_maps": [m.system for m in report.status_maps],
-                    "problems": [str(p) for p in report.problems]})
+        print_json(
+            {
+                "ok": report.ok,
+                "crosswalk_rows": len(report.crosswalk),
+                "status_maps": [m.system for m in report.status_maps],
+                "problems": [str(p) for p in report.problems],
+            }
+        )
     else:
         for problem in report.problems:
             show_problem(problem)
         verdict = "[green]ok[/]" if report.ok else f"[red]{len(report.problems)} problem(s)[/]"
-        console.print(f"{len(report.crosswalk)} crosswalk row(s), "
-                      f"{len(report.status_maps)} status map(s): {verdict}")
+        console.print(
+            f"{len(report.crosswalk)} crosswalk row(s), "
+            f"{len(report.status_maps)} status map(s): {verdict}"
+        )
     if not report.ok:
         raise typer.Exit(EXIT_REJECTED)
 
@@ -72,8 +81,9 @@ def load_mappings(hub, *, quiet: bool) -> bool:
     from hub.mappings.sync import import_crosswalk
 
     skus, locations = known_codes(hub)
-    report = validate_mappings(hub.settings.mappings_path, known_skus=skus,
-                               known_locations=locations)
+    report = validate_mappings(
+        hub.settings.mappings_path, known_skus=skus, known_locations=locations
+    )
     real = [p for p in report.problems if not _waits_for_item(p)]
     for problem in real:
         show_problem(problem)
@@ -84,8 +94,10 @@ def load_mappings(hub, *, quiet: bool) -> bool:
         change = import_crosswalk(session, report.crosswalk)
     released = release_parked(hub.engine, hub.policy)
     if not quiet:
-        console.print(f"crosswalk: {change.added} added, {change.changed} changed, "
-                      f"{change.unchanged} unchanged; {len(released)} parked event(s) applied")
+        console.print(
+            f"crosswalk: {change.added} added, {change.changed} changed, "
+            f"{change.unchanged} unchanged; {len(released)} parked event(s) applied"
+        )
     return True
 
 

@@ -9,16 +9,20 @@ from rich.table import Table
 
 from hub.cli.common import console, handle_errors, open_hub, print_json
 
-app = typer.Typer(help="Inspect returns and find those stuck without a disposition.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Inspect returns and find those stuck without a disposition.", no_args_is_help=True
+)
 
 
 @app.command("list")
 @handle_errors
 def list_(
     ctx: typer.Context,
-    limbo: bool = typer.Option(False, "--limbo", help="Only returns past the SLA without a "
-                               "disposition; each gets an exception record."),
+    limbo: bool = typer.Option(
+        False,
+        "--limbo",
+        help="Only returns past the SLA without a disposition; each gets an exception record.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List open returns (received, inspected, partly dispositioned) with their age.
@@ -42,19 +46,34 @@ def list_(
             rows = returns_in_limbo(session, now, sla)
             for ret in rows:
                 record_exception(
-                    session, kind="return_in_limbo", subject=f"return:{ret.code}",
+                    session,
+                    kind="return_in_limbo",
+                    subject=f"return:{ret.code}",
                     message=f"return {ret.code} has waited {_age(now - ret.received_at)} "
                     f"without a full disposition (SLA {sla.total_seconds() / 3600:g} h)",
-                    severity=Severity.WARNING, details={"status": ret.status},
+                    severity=Severity.WARNING,
+                    details={"status": ret.status},
                 )
         else:
-            rows = list(session.exec(select(Return)
-                                     .where(col(Return.status) != ReturnStatus.CLOSED.value)
-                                     .order_by(col(Return.received_at))))
+            rows = list(
+                session.exec(
+                    select(Return)
+                    .where(col(Return.status) != ReturnStatus.CLOSED.value)
+                    .order_by(col(Return.received_at))
+                )
+            )
         locations = {loc.id: loc.code for loc in session.exec(select(Location))}
-    data = [{"return": r.code, "status": r.status, "location": locations[r.location_id],
-             "order": r.order_ref, "received_at": r.received_at.isoformat(),
-             "age_hours": round((now - r.received_at).total_seconds() / 3600, 1)} for r in rows]
+    data = [
+        {
+            "return": r.code,
+            "status": r.status,
+            "location": locations[r.location_id],
+            "order": r.order_ref,
+            "received_at": r.received_at.isoformat(),
+            "age_hours": round((now - r.received_at).total_seconds() / 3600, 1),
+        }
+        for r in rows
+    ]
     if as_json:
         print_json(data)
         return

@@ -40,7 +40,9 @@ def show(
     for column in ("channel", "atp", "last pushed", "pushed at"):
         channels.add_column(column, justify="right" if column != "channel" else "left")
     for code, state in view["channels"].items():
-        channels.add_row(code, str(state["atp"]), _dash(state["last_pushed"]), _dash(state["pushed_at"]))
+        channels.add_row(
+            code, str(state["atp"]), _dash(state["last_pushed"]), _dash(state["pushed_at"])
+        )
     console.print(channels)
     style = "bold red" if view["oversold"] else "green"
     console.print(f"oversold: [{style}]{view['oversold']}[/]")

@@ -59,9 +59,13 @@ class Sample:
     def message(self) -> InboundMessage:
         return InboundMessage(topic=self.topic, body=self.body, delivery_id=f"sample-{self.name}")
 
-    def webhook(self, signature_headers: Mapping[str, str], body: bytes | None = None) -> WebhookRequest:
-        return WebhookRequest(body=self.raw_body() if body is None else body,
-                              headers={**self.headers, **signature_headers})
+    def webhook(
+        self, signature_headers: Mapping[str, str], body: bytes | None = None
+    ) -> WebhookRequest:
+        return WebhookRequest(
+            body=self.raw_body() if body is None else body,
+            headers={**self.headers, **signature_headers},
+        )
 
 
 @dataclass(frozen=True)
@@ -80,11 +84,18 @@ class ConformanceKit:
         for path in sorted(Path(self.samples_dir).glob("*.json")):
             try:
                 raw = json.loads(path.read_text())
-                found.append(Sample(name=path.stem, topic=raw["topic"], body=raw["body"],
-                                    headers=raw.get("headers", {})))
+                found.append(
+                    Sample(
+                        name=path.stem,
+                        topic=raw["topic"],
+                        body=raw["body"],
+                        headers=raw.get("headers", {}),
+                    )
+                )
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise ValidationError(f"sample {path} is not {{topic, body, headers?}}: {exc}",
-                                      field=str(path)) from exc
+                raise ValidationError(
+                    f"sample {path} is not {{topic, body, headers?}}: {exc}", field=str(path)
+                ) from exc
         return found
 
     def context(self, connector: Any, **hub_parts: Any) -> ChannelContext:

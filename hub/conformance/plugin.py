@@ -28,8 +28,13 @@ pytest.register_assert_rewrite("hub.conformance.suite")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("stockhub", "stockhub connector conformance kit")
-    group.addoption("--stockhub-connector", dest="stockhub_connector", default=None,
-                    metavar="NAME", help="connector plugin the conformance suite tests")
+    group.addoption(
+        "--stockhub-connector",
+        dest="stockhub_connector",
+        default=None,
+        metavar="NAME",
+        help="connector plugin the conformance suite tests",
+    )
 
 
 @pytest.fixture

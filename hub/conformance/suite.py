@@ -33,8 +33,14 @@ from hub.errors import ConfigError, HubError, PermanentError, RateLimitedError, 
 from hub.events import parse_event
 from hub.http.policy import RetrySettings
 
-FAST_RETRY = RetrySettings(max_attempts=3, initial_backoff_s=0.001, max_backoff_s=0.002,
-                           jitter_s=0.0, max_elapsed_s=5.0, max_wait_s=5.0)
+FAST_RETRY = RetrySettings(
+    max_attempts=3,
+    initial_backoff_s=0.001,
+    max_backoff_s=0.002,
+    jitter_s=0.0,
+    max_elapsed_s=5.0,
+    max_wait_s=5.0,
+)
 LEAKY_SECRET_BODY = "echo of your request: Authorization: Bearer {token} key={secret}"
 
 VENDOR_FAILURES = {
@@ -54,19 +60,27 @@ class ConformanceSuite:
     # --- fixtures ---------------------------------------------------------------------------
 
     @pytest.fixture
-    def handle(self, stockhub_plugin_manager: Any, stockhub_connector_name: str | None) -> ConnectorHandle:
+    def handle(
+        self, stockhub_plugin_manager: Any, stockhub_connector_name: str | None
+    ) -> ConnectorHandle:
         name = self.connector or stockhub_connector_name
         if not name:
-            pytest.fail("no connector under test: set `connector = ...` on the class or pass "
-                        "--stockhub-connector NAME", pytrace=False)
+            pytest.fail(
+                "no connector under test: set `connector = ...` on the class or pass "
+                "--stockhub-connector NAME",
+                pytrace=False,
+            )
         return get_connector(name, stockhub_plugin_manager)
 
     @pytest.fixture
     def kit(self, handle: ConnectorHandle) -> ConformanceKit:
         kit = handle.call("stockhub_conformance_kit")
         if not isinstance(kit, ConformanceKit):
-            pytest.fail(f"plugin {handle.name!r} must implement stockhub_conformance_kit and "
-                        "return a hub.conformance.ConformanceKit", pytrace=False)
+            pytest.fail(
+                f"plugin {handle.name!r} must implement stockhub_conformance_kit and "
+                "return a hub.conformance.ConformanceKit",
+                pytrace=False,
+            )
         return kit
 
     @pytest.fixture
@@ -77,8 +91,9 @@ class ConformanceSuite:
 
     @pytest.fixture
     def ctx(self, kit: ConformanceKit, handle: ConnectorHandle, sandbox: Sandbox) -> ChannelContext:
-        return kit.context(handle, transport=sandbox.transport(), retry=FAST_RETRY,
-                           sleep=lambda s: None)
+        return kit.context(
+            handle, transport=sandbox.transport(), retry=FAST_RETRY, sleep=lambda s: None
+        )
 
     # --- description and settings -----------------------------------------------------------
 
@@ -98,14 +113,17 @@ class ConformanceSuite:
         schema = handle.info.settings_json_schema()
         assert set(schema["properties"]) == {f.name for f in handle.info.settings}
 
-    def test_kit_settings_satisfy_the_schema(self, handle: ConnectorHandle, kit: ConformanceKit) -> None:
+    def test_kit_settings_satisfy_the_schema(
+        self, handle: ConnectorHandle, kit: ConformanceKit
+    ) -> None:
         """The settings the kit uses are valid against the declared schema."""
         assert handle.info.check_settings(kit.settings) == []
 
     # --- inbound: samples, translation, webhooks ---------------------------------------------
 
-    def test_samples_translate_to_valid_canonical_events(self, handle: ConnectorHandle,
-                                                         kit: ConformanceKit, ctx: ChannelContext) -> None:
+    def test_samples_translate_to_valid_canonical_events(
+        self, handle: ConnectorHandle, kit: ConformanceKit, ctx: ChannelContext
+    ) -> None:
         """Each sample payload becomes valid canonical events sourced from the channel."""
         samples = kit.samples()
         assert samples, f"no *.json samples in {kit.samples_dir}"
@@ -118,8 +136,9 @@ class ConformanceSuite:
             produced += len(events)
         assert produced, "no sample produced any canonical event"
 
-    def test_translation_is_deterministic(self, handle: ConnectorHandle, kit: ConformanceKit,
-                                          ctx: ChannelContext) -> None:
+    def test_translation_is_deterministic(
+        self, handle: ConnectorHandle, kit: ConformanceKit, ctx: ChannelContext
+    ) -> None:
         """Translating a record twice yields the same event ids (they are idempotency keys)."""
         for sample in kit.samples():
             first = [e.to_json() for e in handle.translate(ctx, sample.message())]
@@ -128,8 +147,9 @@ class ConformanceSuite:
             ids = [e["id"] for e in first]
             assert len(ids) == len(set(ids)), f"{sample.name}: duplicate event ids {ids}"
 
-    def test_genuine_webhooks_are_accepted(self, handle: ConnectorHandle, kit: ConformanceKit,
-                                           ctx: ChannelContext) -> None:
+    def test_genuine_webhooks_are_accepted(
+        self, handle: ConnectorHandle, kit: ConformanceKit, ctx: ChannelContext
+    ) -> None:
         """A delivery signed like the vendor signs passes verification and parses to events."""
         self._need(handle, Capability.WEBHOOKS)
         assert kit.sign_webhook is not None, "a webhook connector's kit must provide sign_webhook"
@@ -141,25 +161,36 @@ class ConformanceSuite:
             for message in messages:
                 handle.translate(ctx, message)
 
-    def test_forged_webhooks_are_rejected(self, handle: ConnectorHandle, kit: ConformanceKit,
-                                          ctx: ChannelContext) -> None:
+    def test_forged_webhooks_are_rejected(
+        self, handle: ConnectorHandle, kit: ConformanceKit, ctx: ChannelContext
+    ) -> None:
         """Tampered bodies, foreign secrets and missing signatures all fail verification."""
         self._need(handle, Capability.WEBHOOKS)
         assert kit.sign_webhook is not None
-        forged_settings = {k: ("forged-" + str(v) if k in handle.info.secret_settings else v)
-                           for k, v in kit.settings.items()}
+        forged_settings = {
+            k: ("forged-" + str(v) if k in handle.info.secret_settings else v)
+            for k, v in kit.settings.items()
+        }
         for sample in kit.samples():
             body = sample.raw_body()
             genuine = kit.sign_webhook(body, kit.settings)
             tampered = sample.webhook(genuine, body=body.replace(b"}", b" }", 1))
             foreign = sample.webhook(kit.sign_webhook(body, forged_settings))
             unsigned = sample.webhook({})
-            for label, request in (("tampered", tampered), ("foreign", foreign), ("unsigned", unsigned)):
-                assert handle.verify_webhook(ctx, request) is False, f"{sample.name}: {label} accepted"
+            for label, request in (
+                ("tampered", tampered),
+                ("foreign", foreign),
+                ("unsigned", unsigned),
+            ):
+                assert handle.verify_webhook(ctx, request) is False, (
+                    f"{sample.name}: {label} accepted"
+                )
 
     # --- outbound: push ------------------------------------------------------------------------
 
-    def test_push_is_idempotent(self, handle: ConnectorHandle, ctx: ChannelContext, sandbox: Sandbox) -> None:
+    def test_push_is_idempotent(
+        self, handle: ConnectorHandle, ctx: ChannelContext, sandbox: Sandbox
+    ) -> None:
         """Pushing a full batch twice leaves the channel exactly as pushing it once."""
         self._need(handle, Capability.PUSH_STOCK)
         before = dict(sandbox.stock_levels())
@@ -174,14 +205,17 @@ class ConformanceSuite:
         assert all(r.status is not PushStatus.REJECTED for r in second), second
         assert dict(sandbox.stock_levels()) == after_once
 
-    def test_push_respects_the_declared_batch_size(self, handle: ConnectorHandle, ctx: ChannelContext,
-                                                   sandbox: Sandbox) -> None:
+    def test_push_respects_the_declared_batch_size(
+        self, handle: ConnectorHandle, ctx: ChannelContext, sandbox: Sandbox
+    ) -> None:
         """More updates than max_batch_size reach the vendor in requests no larger than it."""
         self._need(handle, Capability.PUSH_STOCK)
         size = handle.info.max_batch_size
         known = list(sandbox.stock_levels())
-        keys = [known[i] if i < len(known) else (f"conformance-unknown-{i}", known[0][1])
-                for i in range(2 * size + 1)]
+        keys = [
+            known[i] if i < len(known) else (f"conformance-unknown-{i}", known[0][1])
+            for i in range(2 * size + 1)
+        ]
         updates = _updates(keys, dict(sandbox.stock_levels()))
         results = handle.push_stock(ctx, updates)
         assert len(results) == len(updates)
@@ -189,14 +223,21 @@ class ConformanceSuite:
         assert max(sandbox.push_batch_sizes) <= size, sandbox.push_batch_sizes
         assert sum(sandbox.push_batch_sizes) == len(updates)
 
-    def test_compare_and_set_reports_stale_values(self, handle: ConnectorHandle, ctx: ChannelContext,
-                                                  sandbox: Sandbox) -> None:
+    def test_compare_and_set_reports_stale_values(
+        self, handle: ConnectorHandle, ctx: ChannelContext, sandbox: Sandbox
+    ) -> None:
         """A push whose expected value is out of date comes back stale_compare, not applied."""
         self._need(handle, Capability.COMPARE_AND_SET)
         levels = dict(sandbox.stock_levels())
         key = next(iter(levels))
-        stale = StockUpdate(sku="conformance-0", location="conformance-loc", quantity=levels[key] + 5,
-                            external_id=key[0], external_location=key[1], expected=levels[key] + 1)
+        stale = StockUpdate(
+            sku="conformance-0",
+            location="conformance-loc",
+            quantity=levels[key] + 5,
+            external_id=key[0],
+            external_location=key[1],
+            expected=levels[key] + 1,
+        )
         (result,) = handle.push_stock(ctx, [stale])
         assert result.status is PushStatus.STALE_COMPARE and result.reason
         assert sandbox.stock_levels()[key] == levels[key]
@@ -204,8 +245,9 @@ class ConformanceSuite:
     # --- pull ------------------------------------------------------------------------------------
 
     @pytest.mark.parametrize("resource", list(Resource), ids=[r.value for r in Resource])
-    def test_pull_resumes_from_its_cursor(self, handle: ConnectorHandle, ctx: ChannelContext,
-                                          resource: Resource) -> None:
+    def test_pull_resumes_from_its_cursor(
+        self, handle: ConnectorHandle, ctx: ChannelContext, resource: Resource
+    ) -> None:
         """Paging with the returned cursor sees every record once and ends with nothing new."""
         self._need(handle, PULL_CAPABILITY[resource])
         paged: list[str] = []
@@ -224,14 +266,17 @@ class ConformanceSuite:
         everything, _ = handle.pull(ctx, resource, None, limit=1000)
         assert sorted(e.id for e in everything) == sorted(paged)
         again, tail = handle.pull(ctx, resource, cursor, limit=1000)
-        assert again == [] and not tail.has_more, "pulling from the last cursor must find nothing new"
+        assert again == [] and not tail.has_more, (
+            "pulling from the last cursor must find nothing new"
+        )
 
     # --- errors ------------------------------------------------------------------------------
 
     @pytest.mark.parametrize("failure", list(VENDOR_FAILURES))
-    def test_vendor_errors_map_to_hub_classes(self, handle: ConnectorHandle, kit: ConformanceKit,
-                                              sandbox: Sandbox, failure: str) -> None:
-        """Vendor failures surface as the hub's error classes, retried as the policy says, secret-free."""
+    def test_vendor_errors_map_to_hub_classes(
+        self, handle: ConnectorHandle, kit: ConformanceKit, sandbox: Sandbox, failure: str
+    ) -> None:
+        """Vendor failures become the hub's error classes, retried per the policy, secret-free."""
         make_response, expected = VENDOR_FAILURES[failure]
         secrets = [str(kit.settings[k]) for k in handle.info.secret_settings if kit.settings.get(k)]
         calls: list[httpx.Request] = []
@@ -241,12 +286,16 @@ class ConformanceSuite:
             if make_response is None:
                 raise httpx.ReadTimeout("timed out", request=request)
             response = make_response()
-            leak = LEAKY_SECRET_BODY.format(token=secrets[0] if secrets else "", secret=secrets[-1] if secrets else "")
-            return httpx.Response(response.status_code, headers=response.headers,
-                                  text=response.text + " " + leak)
+            leak = LEAKY_SECRET_BODY.format(
+                token=secrets[0] if secrets else "", secret=secrets[-1] if secrets else ""
+            )
+            return httpx.Response(
+                response.status_code, headers=response.headers, text=response.text + " " + leak
+            )
 
-        ctx = kit.context(handle, transport=httpx.MockTransport(vendor), retry=FAST_RETRY,
-                          sleep=lambda s: None)
+        ctx = kit.context(
+            handle, transport=httpx.MockTransport(vendor), retry=FAST_RETRY, sleep=lambda s: None
+        )
         with pytest.raises(HubError) as caught:
             _exercise(handle, ctx, sandbox)
         error = caught.value
@@ -268,9 +317,16 @@ class ConformanceSuite:
 
 
 def _updates(keys: list[tuple[str, str]], levels: dict[tuple[str, str], int]) -> list[StockUpdate]:
-    return [StockUpdate(sku=f"conformance-{i}", location=f"conformance-loc-{loc}",
-                        quantity=levels.get((item, loc), 0) + 3 + i, external_id=item,
-                        external_location=loc) for i, (item, loc) in enumerate(keys)]
+    return [
+        StockUpdate(
+            sku=f"conformance-{i}",
+            location=f"conformance-loc-{loc}",
+            quantity=levels.get((item, loc), 0) + 3 + i,
+            external_id=item,
+            external_location=loc,
+        )
+        for i, (item, loc) in enumerate(keys)
+    ]
 
 
 def _exercise(handle: ConnectorHandle, ctx: ChannelContext, sandbox: Sandbox) -> None:

@@ -32,8 +32,14 @@ from hub.http.ratelimit import ChannelRateLimiter
 from hub.http.redact import redact
 from hub.http.throttle import THROTTLE_READERS, ThrottleReader, requested_wait
 
-REQUEST_ID_HEADERS = ("x-request-id", "x-shopify-request-id", "x-amzn-requestid",
-                      "x-amz-request-id", "square-version-request-id", "x-correlation-id")
+REQUEST_ID_HEADERS = (
+    "x-request-id",
+    "x-shopify-request-id",
+    "x-amzn-requestid",
+    "x-amz-request-id",
+    "square-version-request-id",
+    "x-correlation-id",
+)
 
 
 class _RefreshThenRetry(TransientError):
@@ -73,7 +79,9 @@ class ConnectorClient:
         self._sleep = sleep or time.sleep
         self.attempts = 0  # tries made by the last request(), for reports and tests
         self.http = httpx.Client(
-            base_url=base_url, headers=dict(headers or {}), transport=transport,
+            base_url=base_url,
+            headers=dict(headers or {}),
+            transport=transport,
             timeout=timeout if timeout is not None else self.retry.timeout,
         )
 
@@ -107,7 +115,8 @@ class ConnectorClient:
         settings = self.retry
         retrying = Retrying(
             retry=retry_if_exception_type(TransientError),
-            stop=stop_after_attempt(settings.max_attempts) | stop_after_delay(settings.max_elapsed_s),
+            stop=stop_after_attempt(settings.max_attempts)
+            | stop_after_delay(settings.max_elapsed_s),
             wait=self._wait,
             sleep=self._sleep,
             reraise=True,
@@ -119,8 +128,9 @@ class ConnectorClient:
                     return self._attempt(method, url, **kwargs)
                 except _RefreshThenRetry as exc:
                     if self.refresh_auth is None or refreshed:
-                        raise ConfigError(exc.message, fix="check the channel's credentials",
-                                          context=exc.context) from exc.__cause__
+                        raise ConfigError(
+                            exc.message, fix="check the channel's credentials", context=exc.context
+                        ) from exc.__cause__
                     refreshed = True
                     self.refresh_auth(self)
                     raise
@@ -148,22 +158,37 @@ class ConnectorClient:
             raise error from exc
         raise error
 
-    def _error(self, rule: Rule, method: str, url: str, *, response: httpx.Response | None = None,
-               exc: BaseException | None = None) -> HubError:
-        context: dict[str, Any] = {"connector": self.connector, "channel": self.channel,
-                                   "method": method, "url": redact(str(url), self.secrets),
-                                   "action": rule.action.value}
+    def _error(
+        self,
+        rule: Rule,
+        method: str,
+        url: str,
+        *,
+        response: httpx.Response | None = None,
+        exc: BaseException | None = None,
+    ) -> HubError:
+        context: dict[str, Any] = {
+            "connector": self.connector,
+            "channel": self.channel,
+            "method": method,
+            "url": redact(str(url), self.secrets),
+            "action": rule.action.value,
+        }
         what = f"{type(exc).__name__}: {exc}" if exc is not None else ""
         wait = None
         if response is not None:
             context["status"] = response.status_code
-            context["request_id"] = next((response.headers[h] for h in REQUEST_ID_HEADERS
-                                          if h in response.headers), None)
+            context["request_id"] = next(
+                (response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None
+            )
             what = f"HTTP {response.status_code} {response.reason_phrase}: {response.text[:300]}"
             wait = requested_wait(response, self.throttle_readers)
         rid = f" [request id {context.get('request_id')}]" if context.get("request_id") else ""
-        message = redact(f"{self.connector}/{self.channel} {method} {url}{rid}: {what}"
-                         + (f" — {rule.message}" if rule.message else ""), self.secrets)
+        message = redact(
+            f"{self.connector}/{self.channel} {method} {url}{rid}: {what}"
+            + (f" — {rule.message}" if rule.message else ""),
+            self.secrets,
+        )
         if rule.action is Action.RATE_LIMITED:
             return RateLimitedError(message, retry_after=wait, context=context)
         if rule.action is Action.RETRY:
@@ -192,8 +217,11 @@ class ConnectorClient:
     def _log_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         structlog.get_logger().info(
-            "http.retry", connector=self.connector, channel=self.channel,
-            attempt=state.attempt_number, wait_s=round(state.upcoming_sleep, 3),
+            "http.retry",
+            connector=self.connector,
+            channel=self.channel,
+            attempt=state.attempt_number,
+            wait_s=round(state.upcoming_sleep, 3),
             error=getattr(exc, "message", repr(exc)),
         )
 

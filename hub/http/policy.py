@@ -80,17 +80,32 @@ class ErrorPolicy:
 DEFAULT_POLICY = ErrorPolicy(
     rules=(
         Rule(Action.RATE_LIMITED, status=(429,), message="the vendor is throttling this channel"),
-        Rule(Action.REFRESH_TOKEN_THEN_RETRY, status=(401,),
-             message="credentials rejected; check the channel's access token"),
-        Rule(Action.CONFIG_ERROR, status=(403,),
-             message="access denied; the credentials lack a permission (scope) this call needs"),
-        Rule(Action.RETRY, status=(408, 409, 423, 425) + statuses(500, 599),
-             message="the vendor failed or timed out; retrying"),
+        Rule(
+            Action.REFRESH_TOKEN_THEN_RETRY,
+            status=(401,),
+            message="credentials rejected; check the channel's access token",
+        ),
+        Rule(
+            Action.CONFIG_ERROR,
+            status=(403,),
+            message="access denied; the credentials lack a permission (scope) this call needs",
+        ),
+        Rule(
+            Action.RETRY,
+            status=(408, 409, 423, 425) + statuses(500, 599),
+            message="the vendor failed or timed out; retrying",
+        ),
         Rule(Action.PERMANENT, status=statuses(400, 499), message="the vendor refused the request"),
-        Rule(Action.CONFIG_ERROR, exception=(httpx.UnsupportedProtocol, httpx.InvalidURL),
-             message="the channel's base URL is wrong"),
-        Rule(Action.RETRY, exception=(httpx.TimeoutException, httpx.TransportError),
-             message="the vendor could not be reached; retrying"),
+        Rule(
+            Action.CONFIG_ERROR,
+            exception=(httpx.UnsupportedProtocol, httpx.InvalidURL),
+            message="the channel's base URL is wrong",
+        ),
+        Rule(
+            Action.RETRY,
+            exception=(httpx.TimeoutException, httpx.TransportError),
+            message="the vendor could not be reached; retrying",
+        ),
     )
 )
 

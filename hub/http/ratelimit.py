@@ -85,9 +85,13 @@ class SQLiteMovingWindowStorage(Storage, MovingWindowSupport):
 
     def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
         now = time.time()
-        oldest, count = self._connect().execute(
-            "SELECT MIN(at), COUNT(*) FROM hits WHERE key = ? AND at > ?", (key, now - expiry)
-        ).fetchone()
+        oldest, count = (
+            self._connect()
+            .execute(
+                "SELECT MIN(at), COUNT(*) FROM hits WHERE key = ? AND at > ?", (key, now - expiry)
+            )
+            .fetchone()
+        )
         return (oldest if oldest is not None else now), count
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:  # fixed-window API, unused
@@ -95,7 +99,9 @@ class SQLiteMovingWindowStorage(Storage, MovingWindowSupport):
         return self.get(key)
 
     def get(self, key: str) -> int:
-        return self._connect().execute("SELECT COUNT(*) FROM hits WHERE key = ?", (key,)).fetchone()[0]
+        return (
+            self._connect().execute("SELECT COUNT(*) FROM hits WHERE key = ?", (key,)).fetchone()[0]
+        )
 
     def get_expiry(self, key: str) -> float:
         row = self._connect().execute("SELECT MAX(at) FROM hits WHERE key = ?", (key,)).fetchone()
@@ -131,35 +137,53 @@ class ChannelRateLimiter:
     :param max_wait_s: give up (``RateLimitedError``) rather than block a worker longer.
     """
 
-    def __init__(self, storage_url: str | None = None, *, max_wait_s: float = 60.0,
-                 sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        storage_url: str | None = None,
+        *,
+        max_wait_s: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         url = storage_url or default_storage_url()
         try:
             self.storage = storage_from_string(url)
         except Exception as exc:
-            raise ConfigError(f"rate limit storage {url.split('@')[-1]!r} is unusable: {exc}",
-                              field="hub.rate_limit_url") from exc
+            raise ConfigError(
+                f"rate limit storage {url.split('@')[-1]!r} is unusable: {exc}",
+                field="hub.rate_limit_url",
+            ) from exc
         self.strategy = MovingWindowRateLimiter(self.storage)
         self.max_wait_s = max_wait_s
         self._sleep = sleep
         self._clock = clock
 
     def acquire(self, channel: str, limits: Sequence[RateLimit], cost: int = 1) -> float:
-        """Take ``cost`` calls from the channel's budget, waiting as needed; returns seconds waited."""
+        """Take ``cost`` calls from the channel's budget, waiting if needed; returns the wait."""
         items = [RateLimitItemPerSecond(limit.requests, limit.per_seconds) for limit in limits]
         started = self._clock()
         while True:
-            blocked = [item for item in items if not self.strategy.test(item, "stockhub", channel, cost=cost)]
-            if not blocked and all(self.strategy.hit(i, "stockhub", channel, cost=cost) for i in items):
+            blocked = [
+                item
+                for item in items
+                if not self.strategy.test(item, "stockhub", channel, cost=cost)
+            ]
+            if not blocked and all(
+                self.strategy.hit(i, "stockhub", channel, cost=cost) for i in items
+            ):
                 return self._clock() - started
             waited = self._clock() - started
             if waited >= self.max_wait_s:
-                raise RateLimitedError(f"channel {channel!r} is over its rate limit for {waited:.1f}s",
-                                       retry_after=1.0, context={"channel": channel})
+                raise RateLimitedError(
+                    f"channel {channel!r} is over its rate limit for {waited:.1f}s",
+                    retry_after=1.0,
+                    context={"channel": channel},
+                )
             self._sleep(min(self._retry_in(items, channel), self.max_wait_s - waited))
 
     def _retry_in(self, items: Sequence[RateLimitItemPerSecond], channel: str) -> float:
         now = time.time()
-        resets = [self.strategy.get_window_stats(i, "stockhub", channel).reset_time - now for i in items]
+        resets = [
+            self.strategy.get_window_stats(i, "stockhub", channel).reset_time - now for i in items
+        ]
         return max(0.005, min(max(resets), 1.0))

@@ -31,8 +31,16 @@ _PATTERNS = (
 )
 
 SENSITIVE_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key",
-     "x-shopify-access-token", "x-amz-access-token", "x-access-token"}
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "x-shopify-access-token",
+        "x-amz-access-token",
+        "x-access-token",
+    }
 )
 
 

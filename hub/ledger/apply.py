@@ -107,9 +107,15 @@ def _apply_once(engine: sa.Engine, event: Event, policy: LedgerPolicy) -> Outcom
         if record is not None and record.status == EventStatus.APPLIED.value:
             return _duplicate(session, event, record, digest)
         if record is None:
-            record = EventRecord(key=event.id, type=event.type, source=event.source,
-                                 occurred_at=event.occurred_at, status=EventStatus.APPLIED.value,
-                                 payload=payload, payload_hash=digest)
+            record = EventRecord(
+                key=event.id,
+                type=event.type,
+                source=event.source,
+                occurred_at=event.occurred_at,
+                status=EventStatus.APPLIED.value,
+                payload=payload,
+                payload_hash=digest,
+            )
         else:
             record.attempts += 1
         session.add(record)
@@ -122,22 +128,28 @@ def _apply_once(engine: sa.Engine, event: Event, policy: LedgerPolicy) -> Outcom
         record.error, record.waiting_for = None, None
         session.add(record)
         if was_waiting:
-            resolve_exceptions(session, subject=f"event:{event.id}",
-                               note="event applied on a later attempt")
-        return Outcome("applied", event.id, notes=ctx.notes, entries=ctx.entries,
-                       touched_skus=ctx.touched_skus)
+            resolve_exceptions(
+                session, subject=f"event:{event.id}", note="event applied on a later attempt"
+            )
+        return Outcome(
+            "applied", event.id, notes=ctx.notes, entries=ctx.entries, touched_skus=ctx.touched_skus
+        )
 
 
 def _duplicate(session: Session, event: Event, record: EventRecord, digest: str) -> Outcome:
     conflict = record.payload_hash != digest
     if conflict:
         record_exception(
-            session, kind="idempotency_conflict", subject=f"event:{event.id}",
+            session,
+            kind="idempotency_conflict",
+            subject=f"event:{event.id}",
             message=f"event id {event.id!r} was reused with a different payload; ignored",
-            severity=Severity.WARNING, details={"received": event.to_json()},
+            severity=Severity.WARNING,
+            details={"received": event.to_json()},
         )
-    return Outcome("duplicate", event.id, message="already applied; nothing changed",
-                   conflict=conflict)
+    return Outcome(
+        "duplicate", event.id, message="already applied; nothing changed", conflict=conflict
+    )
 
 
 def _set_aside(engine: sa.Engine, event: Event, status: EventStatus, exc: PermanentError):
@@ -148,16 +160,27 @@ def _set_aside(engine: sa.Engine, event: Event, status: EventStatus, exc: Perman
         record = session.exec(select(EventRecord).where(EventRecord.key == event.id)).first()
         if record is not None and record.status == EventStatus.APPLIED.value:
             return Outcome("duplicate", event.id, message="already applied; nothing changed")
-        record = record or EventRecord(key=event.id, type=event.type, source=event.source,
-                                       occurred_at=event.occurred_at, status=status.value,
-                                       payload=payload, payload_hash=digest, attempts=0)
+        record = record or EventRecord(
+            key=event.id,
+            type=event.type,
+            source=event.source,
+            occurred_at=event.occurred_at,
+            status=status.value,
+            payload=payload,
+            payload_hash=digest,
+            attempts=0,
+        )
         record.status, record.error, record.waiting_for = status.value, exc.to_dict(), waiting
         record.payload, record.payload_hash = payload, digest
         record.attempts += 1
         session.add(record)
         record_exception(
-            session, kind=exc.kind, subject=f"event:{event.id}", message=str(exc),
-            severity=Severity.WARNING if waiting else Severity.ERROR, channel=None,
+            session,
+            kind=exc.kind,
+            subject=f"event:{event.id}",
+            message=str(exc),
+            severity=Severity.WARNING if waiting else Severity.ERROR,
+            channel=None,
             details={"event": payload, "error": exc.to_dict()},
         )
     return Outcome(status.value, event.id, message=exc.message, field=exc.field, fix=exc.fix)
@@ -181,14 +204,20 @@ def _resolvable(session: Session, waiting_for: str | None) -> bool:
     if not waiting_for:
         return True
     system, kind, external_id = waiting_for.split("|", 2)
-    if kind == RefKind.SKU.value and session.exec(select(Sku.id).where(Sku.code == external_id)).first():
+    if (
+        kind == RefKind.SKU.value
+        and session.exec(select(Sku.id).where(Sku.code == external_id)).first()
+    ):
         return True
-    return session.exec(
-        select(ExternalRef.id)
-        .where(ExternalRef.system == system)
-        .where(ExternalRef.kind == kind)
-        .where(ExternalRef.external_id == external_id)
-    ).first() is not None
+    return (
+        session.exec(
+            select(ExternalRef.id)
+            .where(ExternalRef.system == system)
+            .where(ExternalRef.kind == kind)
+            .where(ExternalRef.external_id == external_id)
+        ).first()
+        is not None
+    )
 
 
 def apply_all(engine: sa.Engine, events: Iterable[Event], policy: LedgerPolicy | None = None):

@@ -155,9 +155,7 @@ class ApplyContext:
         level = self.session.get(StockLevel, (sku.id, location.id, bucket.value))
         return level.quantity if level else 0
 
-    def move(
-        self, sku: Sku, location: Location, bucket: Bucket, delta: int, reason: str
-    ) -> None:
+    def move(self, sku: Sku, location: Location, bucket: Bucket, delta: int, reason: str) -> None:
         """Post a movement. One that happened before the bucket's latest count is already
         inside that count, so it is recorded and cancelled out by an ``absorbed`` entry."""
         if delta == 0:
@@ -201,19 +199,12 @@ class ApplyContext:
         subject: str,
         message: str,
         severity: Severity = Severity.ERROR,
-        *,
-        channel: str | None = None,
-        details: dict[str, Any] | None = None,
+        **extra: Any,
     ) -> None:
-        details = {"event": self.event.id, **(details or {})}
+        """Raise a problem in this event's transaction, tagged with the event id."""
+        extra["details"] = {"event": self.event.id, **(extra.get("details") or {})}
         record_exception(
-            self.session,
-            kind=kind,
-            subject=subject,
-            message=message,
-            severity=severity,
-            channel=channel,
-            details=details,
+            self.session, kind=kind, subject=subject, message=message, severity=severity, **extra
         )
         self.notes.append(message)
 

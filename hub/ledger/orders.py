@@ -44,8 +44,17 @@ def apply_placed(ctx: ApplyContext, data: OrderPlaced) -> None:
                 )
             locations = [location]
         for component, per in ctx.components(sku):
-            short = _reserve(ctx, channel, data.order, line.line, component, per, sku,
-                             line.quantity * per, locations)
+            short = _reserve(
+                ctx,
+                channel,
+                data.order,
+                line.line,
+                component,
+                per,
+                sku,
+                line.quantity * per,
+                locations,
+            )
             if short:
                 oversold[component.code] = oversold.get(component.code, 0) + short
     for code, units in oversold.items():
@@ -69,8 +78,11 @@ def _reserve(ctx, channel, order, line, component, per, parent, need, locations)
         take = min(max(free, 0), need)
         if take:
             ctx.move(component, location, Bucket.RESERVED, take, f"order {order}")
-            ctx.session.add(_reservation(ctx, channel, order, line, component, per, parent_id,
-                                         location.id, take))
+            ctx.session.add(
+                _reservation(
+                    ctx, channel, order, line, component, per, parent_id, location.id, take
+                )
+            )
             need -= take
         if not need:
             return 0

@@ -17,11 +17,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from hub.errors import StateError, ValidationError
-from hub.events import ReturnDispositioned, ReturnInspected, ReturnReceived
+from hub.events import ReturnDispositioned, ReturnInspected, ReturnReceived, SkuQuantity
 from hub.ledger.context import ApplyContext
 from hub.ledger.transfers import _transfer, ship
 from hub.models import Location, Return, ReturnLine
-from hub.events import SkuQuantity
 from hub.vocabulary import Bucket, Condition, Disposition, ReturnStatus
 
 TARGET_BUCKET = {Disposition.RESTOCK: Bucket.ON_HAND, Disposition.QUARANTINE: Bucket.QUARANTINED}
@@ -39,8 +38,12 @@ def apply_received(ctx: ApplyContext, data: ReturnReceived) -> None:
         )
     moment, actor = ctx.event.occurred_at, ctx.event.source
     record = Return(
-        code=data.return_, channel_id=channel.id if channel else None, order_ref=data.order,
-        location_id=location.id, received_at=moment, received_by=actor,
+        code=data.return_,
+        channel_id=channel.id if channel else None,
+        order_ref=data.order,
+        location_id=location.id,
+        received_at=moment,
+        received_by=actor,
     )
     ctx.session.add(record)
     ctx.session.flush()
@@ -100,23 +103,41 @@ def apply_dispositioned(ctx: ApplyContext, data: ReturnDispositioned) -> None:
         target = _disposition_target(ctx, line, path)
         done[sku.id] += line.quantity
         _dispose(ctx, record, location, sku, line, target)
-        _add_line(ctx, record, "dispositioned", sku.id, line.quantity,
-                  disposition=line.disposition, to_location_id=target.id if target else None)
+        _add_line(
+            ctx,
+            record,
+            "dispositioned",
+            sku.id,
+            line.quantity,
+            disposition=line.disposition,
+            to_location_id=target.id if target else None,
+        )
     _advance(ctx, record)
 
 
 def _dispose(ctx, record, location, sku, line, target) -> None:
     ctx.move(sku, location, Bucket.RETURNED_PENDING, -line.quantity, f"return {record.code}")
     if line.disposition in TARGET_BUCKET:
-        ctx.move(sku, location, TARGET_BUCKET[line.disposition], line.quantity,
-                 f"return {record.code} {line.disposition.value}")
+        ctx.move(
+            sku,
+            location,
+            TARGET_BUCKET[line.disposition],
+            line.quantity,
+            f"return {record.code} {line.disposition.value}",
+        )
     elif line.disposition is Disposition.TRANSFER:
-        transfer = _transfer(ctx, f"return:{record.code}", target, f"data.lines")
+        transfer = _transfer(ctx, f"return:{record.code}", target, "data.lines")
         if transfer.from_location_id is None:
             transfer.from_location_id = location.id
             transfer.shipped_at = ctx.event.occurred_at
-        ship(ctx, transfer, None, target, [SkuQuantity(sku=sku.code, quantity=line.quantity)],
-             "data.lines")
+        ship(
+            ctx,
+            transfer,
+            None,
+            target,
+            [SkuQuantity(sku=sku.code, quantity=line.quantity)],
+            "data.lines",
+        )
 
 
 def _disposition_target(ctx, line, path) -> Location | None:
@@ -154,14 +175,16 @@ def _existing(ctx: ApplyContext, code: str, needs: str) -> Return:
     record = ctx.session.exec(select(Return).where(Return.code == code)).first()
     if record is None:
         raise StateError(
-            f"return {code!r} has not been received", field="data.return",
+            f"return {code!r} has not been received",
+            field="data.return",
             fix="send return.received first",
         )
     if record.status == ReturnStatus.CLOSED.value:
         raise StateError(f"return {code!r} is already closed", field="data.return")
     if needs == "return.inspected" and record.status == ReturnStatus.RECEIVED.value:
         raise StateError(
-            f"return {code!r} has not been inspected", field="data.return",
+            f"return {code!r} has not been inspected",
+            field="data.return",
             fix="send return.inspected with each unit's condition first",
         )
     return record
@@ -184,10 +207,18 @@ def _add_line(ctx, record, stage, sku_id, quantity, **extra) -> None:
     for key in ("condition", "disposition"):
         if extra.get(key) is not None:
             extra[key] = extra[key].value
-    ctx.session.add(ReturnLine(
-        return_id=record.id, stage=stage, sku_id=sku_id, quantity=quantity,
-        event_key=ctx.event.id, at=ctx.event.occurred_at, actor=ctx.event.source, **extra,
-    ))
+    ctx.session.add(
+        ReturnLine(
+            return_id=record.id,
+            stage=stage,
+            sku_id=sku_id,
+            quantity=quantity,
+            event_key=ctx.event.id,
+            at=ctx.event.occurred_at,
+            actor=ctx.event.source,
+            **extra,
+        )
+    )
     ctx.session.flush()
 
 
@@ -200,11 +231,16 @@ def _channel_code(ctx: ApplyContext, record: Return) -> str | None:
 
 def returns_in_limbo(session: Session, now: datetime, sla: timedelta) -> list[Return]:
     """Returns received before ``now - sla`` that still hold units without a disposition."""
-    open_states = [ReturnStatus.RECEIVED.value, ReturnStatus.INSPECTED.value,
-                   ReturnStatus.DISPOSITIONED.value]
-    return list(session.exec(
-        select(Return)
-        .where(col(Return.status).in_(open_states))
-        .where(col(Return.received_at) < now - sla)
-        .order_by(col(Return.received_at))
-    ).all())
+    open_states = [
+        ReturnStatus.RECEIVED.value,
+        ReturnStatus.INSPECTED.value,
+        ReturnStatus.DISPOSITIONED.value,
+    ]
+    return list(
+        session.exec(
+            select(Return)
+            .where(col(Return.status).in_(open_states))
+            .where(col(Return.received_at) < now - sla)
+            .order_by(col(Return.received_at))
+        ).all()
+    )

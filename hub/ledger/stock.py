@@ -21,11 +21,7 @@ from hub.vocabulary import Bucket
 
 
 def apply_counted(ctx: ApplyContext, data: StockCounted) -> None:
-    location = ctx.location(data.location, "data.location")
-    ctx.require_owner(location, "physical counts")
-    sku = ctx.sku(data.sku, "data.sku")
-    if sku.is_bundle:
-        raise_bundle_stock(sku.code)
+    sku, location = physical_target(ctx, data, "physical counts")
     for bucket, counted in sorted(data.quantities.items()):
         level = ctx.level(sku, location, bucket)
         if level.counted_as_of is not None and data.as_of < level.counted_as_of:
@@ -54,17 +50,19 @@ def movements_after(
 
 
 def apply_adjusted(ctx: ApplyContext, data: StockAdjusted) -> None:
-    location = ctx.location(data.location, "data.location")
-    ctx.require_owner(location, "physical stock")
-    sku = ctx.sku(data.sku, "data.sku")
-    if sku.is_bundle:
-        raise_bundle_stock(sku.code)
+    sku, location = physical_target(ctx, data, "physical stock")
     ctx.move(sku, location, data.bucket, data.delta, data.reason or "adjusted")
 
 
-def raise_bundle_stock(code: str) -> None:
-    raise ValidationError(
-        f"{code!r} is a bundle; bundles hold no stock of their own",
-        field="data.sku",
-        fix="count or adjust the bundle's component SKUs",
-    )
+def physical_target(ctx: ApplyContext, data: StockCounted | StockAdjusted, what: str):
+    """The (SKU, location) a physical write names, once its source is known to own it."""
+    location = ctx.location(data.location, "data.location")
+    ctx.require_owner(location, what)
+    sku = ctx.sku(data.sku, "data.sku")
+    if sku.is_bundle:
+        raise ValidationError(
+            f"{sku.code!r} is a bundle; bundles hold no stock of their own",
+            field="data.sku",
+            fix="count or adjust the bundle's component SKUs",
+        )
+    return sku, location

@@ -40,8 +40,13 @@ def ship(ctx, transfer: Transfer, source: Location, target: Location, lines, pat
         row = _line(ctx, transfer, sku)
         before = max(0, row.shipped - row.received)
         row.shipped += line.quantity
-        ctx.move(sku, target, Bucket.IN_TRANSIT, max(0, row.shipped - row.received) - before,
-                 f"transfer {transfer.code}")
+        ctx.move(
+            sku,
+            target,
+            Bucket.IN_TRANSIT,
+            max(0, row.shipped - row.received) - before,
+            f"transfer {transfer.code}",
+        )
         ctx.session.add(row)
         if source is not None:
             ctx.move(sku, source, Bucket.ON_HAND, -line.quantity, f"transfer {transfer.code} out")
@@ -71,7 +76,8 @@ def _receive_line(ctx, transfer: Transfer, target: Location, line: SkuQuantity, 
         ctx.raise_exception(
             "transfer_discrepancy",
             f"transfer:{transfer.code}",
-            f"transfer {transfer.code}: received {row.received} of {sku.code}, shipped {row.shipped}",
+            f"transfer {transfer.code}: received {row.received} of {sku.code}, "
+            f"shipped {row.shipped}",
             Severity.WARNING,
             details={"sku": sku.code, "shipped": row.shipped, "received": row.received},
         )

@@ -50,9 +50,11 @@ class StatusMap:
     def bucket(self, state: str) -> Bucket | None:
         """The bucket for a vendor state; a state the map does not know is an error, not a zero."""
         if state not in self.map:
-            raise MappingError(f"{self.system} state {state!r} is not in the status map",
-                               field="state",
-                               fix=f"add '{state}: <bucket or null>' under map: in {self.file}")
+            raise MappingError(
+                f"{self.system} state {state!r} is not in the status map",
+                field="state",
+                fix=f"add '{state}: <bucket or null>' under map: in {self.file}",
+            )
         return self.map[state]
 
 
@@ -87,8 +89,12 @@ class MappingReport:
         return not self.problems
 
 
-def validate_mappings(folder: str | Path, *, known_skus: set[str] | None = None,
-                      known_locations: set[str] | None = None) -> MappingReport:
+def validate_mappings(
+    folder: str | Path,
+    *,
+    known_skus: set[str] | None = None,
+    known_locations: set[str] | None = None,
+) -> MappingReport:
     """Load every ``crosswalk*.csv`` and ``status/*.yaml`` in ``folder`` and list every problem.
 
     Hub codes are checked against ``known_skus`` / ``known_locations`` when given. Well-formed
@@ -99,9 +105,15 @@ def validate_mappings(folder: str | Path, *, known_skus: set[str] | None = None,
     report = MappingReport()
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "mappings folder not found"
-        report.problems.append(Problem(str(folder), None, None,
-                                       f"{what}; create it (`stockhub init` writes a sample) or "
-                                       "point [hub] mappings_dir in stockhub.toml at it"))
+        report.problems.append(
+            Problem(
+                str(folder),
+                None,
+                None,
+                f"{what}; create it (`stockhub init` writes a sample) or "
+                "point [hub] mappings_dir in stockhub.toml at it",
+            )
+        )
         return report
     seen: dict[tuple[str, str, str], CrosswalkRow] = {}
     for path in sorted(folder.glob("crosswalk*.csv")):
@@ -132,29 +144,41 @@ def load_status_maps(folder: str | Path) -> tuple[list[StatusMap], list[Problem]
         status_map = _read_status_map(path, problems)
         if status_map is None:
             continue
-        first = next((m for m in maps if (m.system, m.kind) == (status_map.system,
-                                                                 status_map.kind)), None)
+        first = next(
+            (m for m in maps if (m.system, m.kind) == (status_map.system, status_map.kind)), None
+        )
         if first is None:
             maps.append(status_map)
         else:
-            problems.append(Problem(status_map.file, None, "system",
-                                    f"{first.system!r} already has a {first.kind} map in "
-                                    f"{first.file}; keep one file per system"))
+            problems.append(
+                Problem(
+                    status_map.file,
+                    None,
+                    "system",
+                    f"{first.system!r} already has a {first.kind} map in "
+                    f"{first.file}; keep one file per system",
+                )
+            )
     return maps, problems
 
 
 # -- crosswalk CSV ----------------------------------------------------------------------------
 
 
-def _read_crosswalk(path: Path, seen: dict[tuple[str, str, str], CrosswalkRow],
-                    rows: list[CrosswalkRow], problems: list[Problem]) -> None:
+def _read_crosswalk(
+    path: Path,
+    seen: dict[tuple[str, str, str], CrosswalkRow],
+    rows: list[CrosswalkRow],
+    problems: list[Problem],
+) -> None:
     shown = str(path)
     text = _read_text(path, shown, problems)
     if text is None:
         return
     # Blank out comment lines first so the csv module's line count stays the file's.
-    lines = ["\n" if line.lstrip().startswith("#") else line
-             for line in io.StringIO(text, newline="")]
+    lines = [
+        "\n" if line.lstrip().startswith("#") else line for line in io.StringIO(text, newline="")
+    ]
     reader = csv.reader(lines)
     header_seen, end = False, 0
     for values in reader:
@@ -173,15 +197,22 @@ def _read_crosswalk(path: Path, seen: dict[tuple[str, str, str], CrosswalkRow],
         key = (row.system, row.kind.value, row.external_id)
         if (first := seen.get(key)) is not None:
             where = f"line {first.line}" if first.file == shown else f"{first.file}:{first.line}"
-            problems.append(Problem(shown, line, "external_id",
-                                    f"duplicate of {where}: {row.system} {row.kind.value} "
-                                    f"{row.external_id!r} is already mapped to {first.hub_id!r}"))
+            problems.append(
+                Problem(
+                    shown,
+                    line,
+                    "external_id",
+                    f"duplicate of {where}: {row.system} {row.kind.value} "
+                    f"{row.external_id!r} is already mapped to {first.hub_id!r}",
+                )
+            )
             continue
         seen[key] = row
         rows.append(row)
     if not header_seen:
-        problems.append(Problem(shown, None, "header",
-                                f"no header; the first line must be {_HEADER}"))
+        problems.append(
+            Problem(shown, None, "header", f"no header; the first line must be {_HEADER}")
+        )
 
 
 def _header_reason(values: list[str]) -> str:
@@ -190,13 +221,14 @@ def _header_reason(values: list[str]) -> str:
     return f"header must be {_HEADER}, found {','.join(values)}"
 
 
-def _crosswalk_row(values: list[str], shown: str, line: int,
-                   problems: list[Problem]) -> CrosswalkRow | None:
+def _crosswalk_row(
+    values: list[str], shown: str, line: int, problems: list[Problem]
+) -> CrosswalkRow | None:
     """The row, or None after reporting each bad value in it."""
     if len(values) != len(CROSSWALK_COLUMNS):
         expected = f"expected {len(CROSSWALK_COLUMNS)} values ({_HEADER}), found {len(values)}"
         if len(values) < len(CROSSWALK_COLUMNS):
-            missing = ", ".join(CROSSWALK_COLUMNS[len(values):])
+            missing = ", ".join(CROSSWALK_COLUMNS[len(values) :])
             reason = f"missing column(s) {missing}: {expected}"
         else:
             reason = f"extra column(s): {expected}; quote any value that contains a comma"
@@ -222,17 +254,34 @@ def _crosswalk_row(values: list[str], shown: str, line: int,
     return CrosswalkRow(system, RefKind(kind), external_id, hub_id, shown, line)
 
 
-def _check_references(rows: Iterable[CrosswalkRow], known_skus: set[str] | None,
-                      known_locations: set[str] | None, problems: list[Problem]) -> None:
+def _check_references(
+    rows: Iterable[CrosswalkRow],
+    known_skus: set[str] | None,
+    known_locations: set[str] | None,
+    problems: list[Problem],
+) -> None:
     for row in rows:
         if row.kind is RefKind.SKU and known_skus is not None and row.hub_id not in known_skus:
-            known, reason = known_skus, (f"{row.hub_id!r} is not in the item master; import it "
-                                         "(`stockhub items import`) or correct the code")
-        elif (row.kind is RefKind.LOCATION and known_locations is not None
-              and row.hub_id not in known_locations):
-            known, reason = known_locations, (f"{row.hub_id!r} is not a location in "
-                                              "stockhub.toml; add a [[locations]] entry or "
-                                              "correct the code")
+            known, reason = (
+                known_skus,
+                (
+                    f"{row.hub_id!r} is not in the item master; import it "
+                    "(`stockhub items import`) or correct the code"
+                ),
+            )
+        elif (
+            row.kind is RefKind.LOCATION
+            and known_locations is not None
+            and row.hub_id not in known_locations
+        ):
+            known, reason = (
+                known_locations,
+                (
+                    f"{row.hub_id!r} is not a location in "
+                    "stockhub.toml; add a [[locations]] entry or "
+                    "correct the code"
+                ),
+            )
         else:
             continue
         if close := [code for code in known if code.casefold() == row.hub_id.casefold()]:
@@ -255,8 +304,14 @@ def _read_status_map(path: Path, problems: list[Problem]) -> StatusMap | None:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problems.append(Problem(shown, mark.line + 1 if mark else None, None,
-                                f"not valid YAML: {exc.problem or exc.context}"))
+        problems.append(
+            Problem(
+                shown,
+                mark.line + 1 if mark else None,
+                None,
+                f"not valid YAML: {exc.problem or exc.context}",
+            )
+        )
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(shown, None, None, f"not valid YAML: {exc}"))
@@ -278,8 +333,11 @@ def _read_status_map(path: Path, problems: list[Problem]) -> StatusMap | None:
     system = _name(top, "system", report)
     kind = _name(top, "kind", report)
     if kind and kind not in STATUS_KINDS:
-        report(top["kind"][1], "kind", f"{kind!r} is not a status map kind; use "
-                                       f"{_choices(STATUS_KINDS)}")
+        report(
+            top["kind"][1],
+            "kind",
+            f"{kind!r} is not a status map kind; use {_choices(STATUS_KINDS)}",
+        )
     buckets, states = _buckets(top.get("map"), report)
     read_only = _read_only(top.get("read_only"), states, report)
     problems.extend(mine)
@@ -288,8 +346,9 @@ def _read_status_map(path: Path, problems: list[Problem]) -> StatusMap | None:
     return StatusMap(system, kind, buckets, read_only, shown)
 
 
-def _pairs(node: yaml.MappingNode, prefix: str | None,
-           report: Report) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+def _pairs(
+    node: yaml.MappingNode, prefix: str | None, report: Report
+) -> dict[str, tuple[yaml.Node, yaml.Node]]:
     """Key → (key node, value node); YAML keeps the last of duplicate keys, we report them."""
     pairs: dict[str, tuple[yaml.Node, yaml.Node]] = {}
     for key, value in node.value:
@@ -297,8 +356,11 @@ def _pairs(node: yaml.MappingNode, prefix: str | None,
             report(key, prefix, "keys must be plain names")
         elif key.value in pairs:
             first = pairs[key.value][0].start_mark.line + 1
-            report(key, f"{prefix}.{key.value}" if prefix else key.value,
-                   f"duplicate key, first at line {first}; YAML would keep only one")
+            report(
+                key,
+                f"{prefix}.{key.value}" if prefix else key.value,
+                f"duplicate key, first at line {first}; YAML would keep only one",
+            )
         else:
             pairs[key.value] = (key, value)
     return pairs
@@ -315,8 +377,9 @@ def _name(top: dict[str, tuple[yaml.Node, yaml.Node]], key: str, report: Report)
     return node.value
 
 
-def _buckets(pair: tuple[yaml.Node, yaml.Node] | None,
-             report: Report) -> tuple[dict[str, Bucket | None], set[str]]:
+def _buckets(
+    pair: tuple[yaml.Node, yaml.Node] | None, report: Report
+) -> tuple[dict[str, Bucket | None], set[str]]:
     """The map's entries that name a bucket or null, and every state named (good or bad)."""
     if pair is None:
         report(None, "map", "missing; list each vendor state as 'STATE: bucket' or 'STATE: null'")
@@ -332,20 +395,29 @@ def _buckets(pair: tuple[yaml.Node, yaml.Node] | None,
         if isinstance(value, yaml.ScalarNode) and value.tag == _NULL:
             buckets[state] = None
         elif text == Bucket.RESERVED:
-            report(value, f"map.{state}", "'reserved' is derived by the hub from open orders and "
-                   "cannot be counted from a vendor state; use on_hand if the units are "
-                   "physically there, else null")
+            report(
+                value,
+                f"map.{state}",
+                "'reserved' is derived by the hub from open orders and "
+                "cannot be counted from a vendor state; use on_hand if the units are "
+                "physically there, else null",
+            )
         elif text in set(Bucket):
             buckets[state] = Bucket(text)
         else:
-            report(value, f"map.{state}", f"{text if text is not None else 'a list or mapping'!r}"
-                   f" is not a bucket; use {_choices(b for b in Bucket if b != Bucket.RESERVED)}"
-                   ", or null to ignore the state")
+            report(
+                value,
+                f"map.{state}",
+                f"{text if text is not None else 'a list or mapping'!r}"
+                f" is not a bucket; use {_choices(b for b in Bucket if b != Bucket.RESERVED)}"
+                ", or null to ignore the state",
+            )
     return buckets, set(entries)
 
 
-def _read_only(pair: tuple[yaml.Node, yaml.Node] | None, states: set[str],
-               report: Report) -> frozenset[str]:
+def _read_only(
+    pair: tuple[yaml.Node, yaml.Node] | None, states: set[str], report: Report
+) -> frozenset[str]:
     if pair is None or (isinstance(pair[1], yaml.ScalarNode) and pair[1].tag == _NULL):
         return frozenset()
     node = pair[1]
@@ -380,6 +452,12 @@ def _read_text(path: Path, shown: str, problems: list[Problem]) -> str | None:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.append(Problem(shown, line, None, f"not UTF-8 (byte 0x{data[exc.start]:02x}); "
-                                "save the file as UTF-8"))
+        problems.append(
+            Problem(
+                shown,
+                line,
+                None,
+                f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            )
+        )
         return None

@@ -29,8 +29,13 @@ def import_crosswalk(session: Session, rows: Iterable) -> CrosswalkChange:
         origin = f"{row.file}:{row.line}"
         ref = existing.get(key)
         if ref is None:
-            ref = ExternalRef(system=row.system, kind=kind, external_id=row.external_id,
-                              hub_code=row.hub_id, origin=origin)
+            ref = ExternalRef(
+                system=row.system,
+                kind=kind,
+                external_id=row.external_id,
+                hub_code=row.hub_id,
+                origin=origin,
+            )
             existing[key] = ref
             added += 1
         elif ref.hub_code != row.hub_id:

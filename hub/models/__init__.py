@@ -10,7 +10,13 @@ from hub.models.ledger import EventRecord, LedgerEntry, StockLevel
 from hub.models.ops import ExceptionRecord
 from hub.models.orders import Reservation
 from hub.models.returns import Return, ReturnLine
-from hub.models.topology import AllocationRuleRow, Channel, ChannelLocation, ChannelSkuState, Location
+from hub.models.topology import (
+    AllocationRuleRow,
+    Channel,
+    ChannelLocation,
+    ChannelSkuState,
+    Location,
+)
 from hub.models.transfers import Transfer, TransferLine
 
 __all__ = [

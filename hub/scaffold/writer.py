@@ -49,9 +49,13 @@ class ConnectorNames:
                 fix="use lower-case letters and digits, words joined by '-' or '_', e.g. acme-pos",
             )
         words = re.split(r"[-_]", name)
-        return cls(name=name, module="stockhub_" + "_".join(words),
-                   title=" ".join(w.capitalize() for w in words),
-                   Class="".join(w.capitalize() for w in words), env="_".join(words).upper())
+        return cls(
+            name=name,
+            module="stockhub_" + "_".join(words),
+            title=" ".join(w.capitalize() for w in words),
+            Class="".join(w.capitalize() for w in words),
+            env="_".join(words).upper(),
+        )
 
 
 def write_connector(name: str, directory: Path | str = ".", *, force: bool = False) -> Path:
@@ -59,10 +63,17 @@ def write_connector(name: str, directory: Path | str = ".", *, force: bool = Fal
     names = ConnectorNames.of(name)
     root = Path(directory) / f"stockhub-{names.name}"
     if root.exists() and any(root.iterdir()) and not force:
-        raise ConfigError(f"{root} already exists and is not empty",
-                          fix="choose another --dir or remove the directory")
-    values = {"name": names.name, "module": names.module, "title": names.title,
-              "Class": names.Class, "env": names.env}
+        raise ConfigError(
+            f"{root} already exists and is not empty",
+            fix="choose another --dir or remove the directory",
+        )
+    values = {
+        "name": names.name,
+        "module": names.module,
+        "title": names.title,
+        "Class": names.Class,
+        "env": names.env,
+    }
     for template, target in LAYOUT.items():
         text = Template((TEMPLATES / f"{template}.tmpl").read_text()).substitute(values)
         path = root / target.format(module=names.module)

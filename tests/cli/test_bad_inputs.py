@@ -9,39 +9,95 @@ from sqlmodel import Session, create_engine, select
 from hub.models import EventRecord, ExceptionRecord
 from tests.cli.conftest import run
 
-GOOD_COUNT = {"id": "wms/1", "type": "stock.counted", "source": "wms",
-              "occurred_at": "2026-11-22T06:00:00Z",
-              "data": {"sku": "TEE-RED-M", "location": "dc-east",
-                       "as_of": "2026-11-22T06:00:00Z", "quantities": {"on_hand": 10}}}
+GOOD_COUNT = {
+    "id": "wms/1",
+    "type": "stock.counted",
+    "source": "wms",
+    "occurred_at": "2026-11-22T06:00:00Z",
+    "data": {
+        "sku": "TEE-RED-M",
+        "location": "dc-east",
+        "as_of": "2026-11-22T06:00:00Z",
+        "quantities": {"on_hand": 10},
+    },
+}
 
 
 def adjusted(event_id: str, source: str = "wms", **data) -> dict:
     base = {"sku": "TEE-RED-M", "location": "dc-east", "delta": -1, "reason": "sale"}
-    return {"id": event_id, "type": "stock.adjusted", "source": source,
-            "occurred_at": "2026-11-22T10:00:00Z", "data": {**base, **data}}
+    return {
+        "id": event_id,
+        "type": "stock.adjusted",
+        "source": source,
+        "occurred_at": "2026-11-22T10:00:00Z",
+        "data": {**base, **data},
+    }
 
 
 BAD_LINES = [
     # (line text, expected status, expected field, words the message must contain)
-    ('{"id": "broken/1", "type": "stock.adjusted", "source": ', "rejected", None,
-     "malformed JSON"),
-    (json.dumps({**adjusted("bad/type"), "type": "stock.teleported"}), "rejected", "type",
-     "unknown event type"),
-    (json.dumps({"id": "bad/qty", "type": "order.placed", "source": "shopify-us",
-                 "occurred_at": "2026-11-22T10:00:00Z",
-                 "data": {"channel": "shopify-us", "order": "9",
-                          "lines": [{"line": "1", "sku": "TEE-RED-M", "quantity": -3}]}}),
-     "rejected", "data.lines[0].quantity", "greater than 0"),
-    (json.dumps({**GOOD_COUNT, "id": "bad/count",
-                 "data": {**GOOD_COUNT["data"], "quantities": {"on_hand": -4}}}),
-     "rejected", "data.quantities.on_hand", "greater than or equal to 0"),
-    (json.dumps(adjusted("bad/location", location="dc-west")), "rejected", "data.location",
-     "unknown location 'dc-west'"),
-    (json.dumps(adjusted("bad/sku", source="wms", sku="WMS-ITEM-404")), "parked", "data.sku",
-     "'WMS-ITEM-404'"),
-    (json.dumps({**GOOD_COUNT, "id": "bad/owner", "source": "shopify-us",
-                 "data": {**GOOD_COUNT["data"], "location": "3pl-shipbob"}}),
-     "rejected", "source", "does not own"),
+    ('{"id": "broken/1", "type": "stock.adjusted", "source": ', "rejected", None, "malformed JSON"),
+    (
+        json.dumps({**adjusted("bad/type"), "type": "stock.teleported"}),
+        "rejected",
+        "type",
+        "unknown event type",
+    ),
+    (
+        json.dumps(
+            {
+                "id": "bad/qty",
+                "type": "order.placed",
+                "source": "shopify-us",
+                "occurred_at": "2026-11-22T10:00:00Z",
+                "data": {
+                    "channel": "shopify-us",
+                    "order": "9",
+                    "lines": [{"line": "1", "sku": "TEE-RED-M", "quantity": -3}],
+                },
+            }
+        ),
+        "rejected",
+        "data.lines[0].quantity",
+        "greater than 0",
+    ),
+    (
+        json.dumps(
+            {
+                **GOOD_COUNT,
+                "id": "bad/count",
+                "data": {**GOOD_COUNT["data"], "quantities": {"on_hand": -4}},
+            }
+        ),
+        "rejected",
+        "data.quantities.on_hand",
+        "greater than or equal to 0",
+    ),
+    (
+        json.dumps(adjusted("bad/location", location="dc-west")),
+        "rejected",
+        "data.location",
+        "unknown location 'dc-west'",
+    ),
+    (
+        json.dumps(adjusted("bad/sku", source="wms", sku="WMS-ITEM-404")),
+        "parked",
+        "data.sku",
+        "'WMS-ITEM-404'",
+    ),
+    (
+        json.dumps(
+            {
+                **GOOD_COUNT,
+                "id": "bad/owner",
+                "source": "shopify-us",
+                "data": {**GOOD_COUNT["data"], "location": "3pl-shipbob"},
+            }
+        ),
+        "rejected",
+        "source",
+        "does not own",
+    ),
 ]
 
 

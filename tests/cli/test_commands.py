@@ -96,18 +96,30 @@ class TestStockShow:
         """The human view lists every location row and every channel's ATP."""
         workdir = hub_dir()
         events = tmp_path / "e.jsonl"
-        events.write_text(json.dumps({
-            "id": "c1", "type": "stock.counted", "source": "wms",
-            "occurred_at": "2026-11-22T06:00:00Z",
-            "data": {"sku": "TEE-RED-M", "location": "dc-east", "as_of": "2026-11-22T06:00:00Z",
-                     "quantities": {"on_hand": 12}}}) + "\n")
+        events.write_text(
+            json.dumps(
+                {
+                    "id": "c1",
+                    "type": "stock.counted",
+                    "source": "wms",
+                    "occurred_at": "2026-11-22T06:00:00Z",
+                    "data": {
+                        "sku": "TEE-RED-M",
+                        "location": "dc-east",
+                        "as_of": "2026-11-22T06:00:00Z",
+                        "quantities": {"on_hand": 12},
+                    },
+                }
+            )
+            + "\n"
+        )
         run(workdir, "events", "post", str(events))
         out = run(workdir, "stock", "show", "TEE-RED-M").stdout
         assert "dc-east" in out and "12" in out
         assert "shopify-us" in out and "11" in out  # 12 minus safety stock 1
 
     def test_json_view_has_exactly_the_public_keys(self, hub_dir):
-        """`--json` follows the v1 stock view: sku, locations, channels{atp,last_pushed,pushed_at}, oversold."""
+        """`--json` is the v1 stock view: sku, locations, channels, oversold."""
         view = json.loads(run(hub_dir(), "stock", "show", "MUG-WHT", "--json").stdout)
         assert set(view) == {"sku", "locations", "channels", "oversold"}
         assert all(set(c) == {"atp", "last_pushed", "pushed_at"} for c in view["channels"].values())
@@ -124,3 +136,129 @@ class TestDb:
         workdir = hub_dir()
         assert "already at revision" in run(workdir, "db", "upgrade").stdout
         assert "current: 0001" in run(workdir, "db", "current").stdout
+
+
+class TestMappings:
+    def test_sample_mappings_validate_clean(self, hub_dir):
+        """The shipped crosswalk and status maps pass validation against the sample hub."""
+        result = run(hub_dir(), "mappings", "validate", "--json")
+        report = json.loads(result.stdout)
+        assert report["ok"] and report["crosswalk_rows"] == 25
+        assert sorted(report["status_maps"]) == ["amazon", "shipbob", "square"]
+
+    def test_bad_rows_are_listed_with_file_and_line(self, hub_dir):
+        """A crosswalk row with a bad kind and one with an unknown location are both reported."""
+        workdir = hub_dir()
+        crosswalk = workdir.path / "mappings" / "crosswalk.csv"
+        crosswalk.write_text(
+            crosswalk.read_text() + "shipbob,skus,999,TEE-RED-M\nshipbob,location,184,dc-west\n"
+        )
+        result = run(workdir, "mappings", "validate", expect=1)
+        lines = crosswalk.read_text().splitlines()
+        assert (
+            f"crosswalk.csv:{len(lines) - 1}: kind: 'skus' is not a reference kind" in result.stderr
+        )
+        assert f"crosswalk.csv:{len(lines)}: hub_id: 'dc-west' is not a location" in result.stderr
+        assert "mappings not loaded" in run(workdir, "mappings", "import", expect=1).stderr
+
+    def test_import_applies_events_parked_for_the_new_mapping(self, hub_dir, tmp_path):
+        """An event for an unmapped ShipBob id parks, then applies when its row is imported."""
+        workdir = hub_dir()
+        events = tmp_path / "e.jsonl"
+        events.write_text(
+            json.dumps(
+                {
+                    "id": "shipbob/adj/1",
+                    "type": "stock.adjusted",
+                    "source": "shipbob",
+                    "occurred_at": "2026-11-22T08:00:00Z",
+                    "data": {"sku": "1180499", "location": "156", "delta": 7, "reason": "receipt"},
+                }
+            )
+            + "\n"
+        )
+        posted = json.loads(run(workdir, "events", "post", str(events), "--json").stdout)
+        assert posted["summary"]["parked"] == 1
+        crosswalk = workdir.path / "mappings" / "crosswalk.csv"
+        crosswalk.write_text(crosswalk.read_text() + "shipbob,sku,1180499,TEE-BLU-M\n")
+        assert "1 parked event(s) applied" in run(workdir, "mappings", "import").stdout
+        view = json.loads(run(workdir, "stock", "show", "TEE-BLU-M", "--json").stdout)
+        assert view["locations"]["3pl-shipbob"]["on_hand"] == 7
+
+
+class TestReturnsCommand:
+    def test_limbo_lists_old_open_returns_and_raises_them(self, hub_dir, tmp_path):
+        """A return past the SLA is listed under --limbo and recorded as an exception once."""
+        workdir = hub_dir()
+        events = tmp_path / "r.jsonl"
+        events.write_text(
+            json.dumps(
+                {
+                    "id": "r/old",
+                    "type": "return.received",
+                    "source": "shopify-us",
+                    "occurred_at": "2026-01-05T10:00:00Z",
+                    "data": {
+                        "return": "R-OLD",
+                        "channel": "shopify-us",
+                        "location": "dc-east",
+                        "lines": [{"sku": "MUG-WHT", "quantity": 1}],
+                    },
+                }
+            )
+            + "\n"
+        )
+        run(workdir, "events", "post", str(events))
+        listed = json.loads(run(workdir, "returns", "list", "--limbo", "--json").stdout)
+        assert [r["return"] for r in listed] == ["R-OLD"] and listed[0]["age_hours"] > 72
+        run(workdir, "returns", "list", "--limbo")
+        from sqlmodel import Session, create_engine, select
+
+        from hub.models import ExceptionRecord
+
+        engine = create_engine(f"sqlite:///{workdir.path / 'stockhub.db'}")
+        with Session(engine) as session:
+            record = session.exec(
+                select(ExceptionRecord).where(ExceptionRecord.kind == "return_in_limbo")
+            ).one()
+        engine.dispose()
+        assert record.subject == "return:R-OLD" and record.occurrences == 2
+
+
+class TestExceptionsCommand:
+    def test_list_show_and_resolve_an_oversold_problem(self, hub_dir, tmp_path):
+        """An oversold order appears in the log, can be inspected and resolved with a note."""
+        workdir = hub_dir()
+        events = tmp_path / "o.jsonl"
+        events.write_text(
+            json.dumps(
+                {
+                    "id": "o/1",
+                    "type": "order.placed",
+                    "source": "amazon-us",
+                    "occurred_at": "2026-11-22T08:00:00Z",
+                    "data": {
+                        "channel": "amazon-us",
+                        "order": "A-9",
+                        "lines": [{"line": "1", "sku": "TEE-RED-L", "quantity": 2}],
+                    },
+                }
+            )
+            + "\n"
+        )
+        run(workdir, "events", "post", str(events))
+        listed = json.loads(
+            run(workdir, "exceptions", "list", "--channel", "amazon-us", "--json").stdout
+        )
+        assert [(r["kind"], r["subject"]) for r in listed] == [("oversold", "sku:TEE-RED-L")]
+        record_id = str(listed[0]["id"])
+        shown = json.loads(run(workdir, "exceptions", "show", record_id, "--json").stdout)
+        assert shown["details"]["oversold"] == 2 and shown["details"]["order"] == "A-9"
+        run(workdir, "exceptions", "resolve", record_id, "--note", "restocked from supplier")
+        assert json.loads(run(workdir, "exceptions", "list", "--json").stdout) == []
+        done = json.loads(run(workdir, "exceptions", "show", record_id, "--json").stdout)
+        assert done["status"] == "resolved" and done["resolution_note"] == "restocked from supplier"
+
+    def test_unknown_id_is_a_clear_error(self, hub_dir):
+        """Asking for an id that does not exist says how to find ids."""
+        assert "exceptions list" in run(hub_dir(), "exceptions", "show", "999", expect=2).stderr

@@ -69,7 +69,9 @@ def check_day(workdir) -> None:
         assert all(s["last_pushed"] is None for s in view["channels"].values())
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def test_a_day_replayed_twice_lands_exactly(backend, hub_dir):
     """Every bucket and every channel's ATP is exact, and replaying the file changes nothing."""
     workdir = hub_dir(backend)
@@ -79,6 +81,9 @@ def test_a_day_replayed_twice_lands_exactly(backend, hub_dir):
     check_day(workdir)
     second = run(workdir, "events", "post", str(DATA / "day.jsonl"), "--json")
     assert json.loads(second.stdout)["summary"] == {
-        "applied": 0, "duplicate": 26, "parked": 0, "rejected": 0
+        "applied": 0,
+        "duplicate": 26,
+        "parked": 0,
+        "rejected": 0,
     }
     check_day(workdir)

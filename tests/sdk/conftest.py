@@ -1,4 +1,4 @@
-"""Fixtures for the connector SDK tests: plugin managers built from in-test plugins, a sleep recorder."""
+"""Fixtures for the connector SDK tests: plugin managers of in-test plugins, a sleep recorder."""
 
 from __future__ import annotations
 

@@ -13,8 +13,13 @@ from hub.connector import (
 )
 from hub.hookspecs import hookimpl
 
-EVENT = {"id": "e1", "type": "stock.adjusted", "source": "tidy-1", "occurred_at": "2026-11-22T10:00:00Z",
-         "data": {"sku": "TEE", "location": "WH1", "delta": -1, "reason": "sale"}}
+EVENT = {
+    "id": "e1",
+    "type": "stock.adjusted",
+    "source": "tidy-1",
+    "occurred_at": "2026-11-22T10:00:00Z",
+    "data": {"sku": "TEE", "location": "WH1", "delta": -1, "reason": "sale"},
+}
 
 
 class TidyConnector:
@@ -27,10 +32,13 @@ class TidyConnector:
     @hookimpl
     def stockhub_describe_connector(self) -> ConnectorInfo:
         return ConnectorInfo(
-            name=self.name, title=self.name.title(),
+            name=self.name,
+            title=self.name.title(),
             capabilities=frozenset({Capability.PUSH_STOCK, Capability.PULL_STOCK}),
-            max_batch_size=2, rate_limits=(RateLimit(5),),
-            settings=(SettingsField("api_token", "Token from the admin page.", secret=True),))
+            max_batch_size=2,
+            rate_limits=(RateLimit(5),),
+            settings=(SettingsField("api_token", "Token from the admin page.", secret=True),),
+        )
 
     @hookimpl
     def stockhub_translate(self, message) -> list[dict]:

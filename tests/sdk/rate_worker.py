@@ -15,8 +15,13 @@ from hub.http import ChannelRateLimiter, ConnectorClient
 def main() -> None:
     url, storage, channel, limit, calls, start_at = sys.argv[1:7]
     limiter = ChannelRateLimiter(storage, max_wait_s=30)
-    client = ConnectorClient(connector="counting", channel=channel, base_url=url, limiter=limiter,
-                             rate_limits=(RateLimit(int(limit), 1),))
+    client = ConnectorClient(
+        connector="counting",
+        channel=channel,
+        base_url=url,
+        limiter=limiter,
+        rate_limits=(RateLimit(int(limit), 1),),
+    )
     time.sleep(max(0.0, float(start_at) - time.time()))  # start together with the other worker
     for _ in range(int(calls)):
         client.get("/call")

@@ -70,7 +70,9 @@ KIT_TESTS = """
                     return real(channel, updates)
                 except Exception as exc:
                     from hub.connector import PushResult
-                    return [PushResult(u.sku, u.location, "rejected", reason="oops") for u in updates]
+                    return [
+                        PushResult(u.sku, u.location, "rejected", reason="oops") for u in updates
+                    ]
             from hub.hookspecs import hookimpl
             monkeypatch.setattr(plugin, "stockhub_push_stock", hookimpl(push))
 """
@@ -85,14 +87,25 @@ def kit_run(tmp_path_factory):
 
 def test_kit_verdicts(tmp_path, kit_run) -> None:
     """Sound connector: all pass; each breakage fails exactly the check that guards it."""
-    (tmp_path / "test_kit.py").write_text(textwrap.dedent(KIT_TESTS).format(
-        src=str(kit_run / "src"), module="stockhub_kitcheck", name="kitcheck"))
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfs",
-                          "test_kit.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                         check=False)
+    (tmp_path / "test_kit.py").write_text(
+        textwrap.dedent(KIT_TESTS).format(
+            src=str(kit_run / "src"), module="stockhub_kitcheck", name="kitcheck"
+        )
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfs", "test_kit.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     lines = run.stdout.splitlines()
-    failed = {line.split("::")[1] + "::" + line.split("::")[2].split(" ")[0]
-              for line in lines if line.startswith("FAILED")}
+    failed = {
+        line.split("::")[1] + "::" + line.split("::")[2].split(" ")[0]
+        for line in lines
+        if line.startswith("FAILED")
+    }
     assert run.returncode == 1, run.stdout + run.stderr
     assert not any(name.startswith("TestSound::") for name in failed), lines
     assert not [line for line in lines if line.startswith("ERROR")], lines
@@ -100,9 +113,16 @@ def test_kit_verdicts(tmp_path, kit_run) -> None:
     assert "TestOverstatesBatchSize::test_push_respects_the_declared_batch_size" in failed
     assert "TestRandomEventIds::test_translation_is_deterministic" in failed
     swallowed = {n for n in failed if n.startswith("TestSwallowsVendorErrors::")}
-    assert {f"TestSwallowsVendorErrors::test_vendor_errors_map_to_hub_classes[{f}]"
-            for f in ("500-server-error", "429-throttled", "401-credentials", "400-bad-request",
-                      "timeout")} <= swallowed
+    assert {
+        f"TestSwallowsVendorErrors::test_vendor_errors_map_to_hub_classes[{f}]"
+        for f in (
+            "500-server-error",
+            "429-throttled",
+            "401-credentials",
+            "400-bad-request",
+            "timeout",
+        )
+    } <= swallowed
     # the breakages do not spill into unrelated checks
     assert not any(n.startswith("TestAcceptsForgedWebhooks::test_push") for n in failed)
     assert len(failed) == 3 + len(swallowed)

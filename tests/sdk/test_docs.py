@@ -38,4 +38,6 @@ def test_hookspec_documents_every_parameter_and_the_return(hook: str) -> None:
     assert opts["firstresult"] == (hook in hookspecs.CONNECTOR_HOOKS)
     if opts["firstresult"]:
         assert "Stops at first non-None result" in doc
-    assert set(inspect.get_annotations(func)) >= set(inspect.signature(func).parameters) | {"return"}
+    assert set(inspect.get_annotations(func)) >= set(inspect.signature(func).parameters) | {
+        "return"
+    }

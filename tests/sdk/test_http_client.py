@@ -14,13 +14,19 @@ from hub.errors import ConfigError, PermanentError, RateLimitedError, TransientE
 from hub.http import DEFAULT_POLICY, Action, ConnectorClient, RetrySettings, Rule
 
 BASE = "https://vendor.test"
-RETRY = RetrySettings(max_attempts=4, initial_backoff_s=0.5, max_backoff_s=4.0, jitter_s=0.1,
-                      max_wait_s=30.0)
+RETRY = RetrySettings(
+    max_attempts=4, initial_backoff_s=0.5, max_backoff_s=4.0, jitter_s=0.1, max_wait_s=30.0
+)
 
 
 def client(sleeps, **kwargs) -> ConnectorClient:
-    options = {"connector": "acme", "channel": "acme-eu", "base_url": BASE, "retry": RETRY,
-               "sleep": sleeps}
+    options = {
+        "connector": "acme",
+        "channel": "acme-eu",
+        "base_url": BASE,
+        "retry": RETRY,
+        "sleep": sleeps,
+    }
     options.update(kwargs)
     return ConnectorClient(**options)
 
@@ -29,14 +35,19 @@ class TestRetrySequences:
     @respx.mock
     def test_server_errors_and_timeouts_are_retried_until_success(self, sleeps) -> None:
         """500, a timeout and 503 are retried with growing backoff; the 4th answer is returned."""
-        route = respx.post(f"{BASE}/stock").mock(side_effect=[
-            httpx.Response(500), httpx.ConnectTimeout("slow"), httpx.Response(503),
-            httpx.Response(200, json={"ok": True})])
+        route = respx.post(f"{BASE}/stock").mock(
+            side_effect=[
+                httpx.Response(500),
+                httpx.ConnectTimeout("slow"),
+                httpx.Response(503),
+                httpx.Response(200, json={"ok": True}),
+            ]
+        )
         http = client(sleeps)
         assert http.post("/stock", json={}).json() == {"ok": True}
         assert route.call_count == 4 and http.attempts == 4
         assert len(sleeps.waits) == 3
-        for wait, base in zip(sleeps.waits, (0.5, 1.0, 2.0)):
+        for wait, base in zip(sleeps.waits, (0.5, 1.0, 2.0), strict=False):
             assert base <= wait <= base + 0.1  # exponential, plus at most the jitter
 
     @respx.mock
@@ -62,8 +73,9 @@ class TestRetrySequences:
     @respx.mock
     def test_retry_after_seconds_is_honoured(self, sleeps) -> None:
         """A 429 with Retry-After: 7 waits exactly 7 s before the next try."""
-        route = respx.get(f"{BASE}/x").mock(side_effect=[
-            httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200)])
+        route = respx.get(f"{BASE}/x").mock(
+            side_effect=[httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200)]
+        )
         client(sleeps).get("/x")
         assert route.call_count == 2 and sleeps.waits == [7.0]
 
@@ -71,9 +83,12 @@ class TestRetrySequences:
     def test_retry_after_http_date_is_honoured(self, sleeps) -> None:
         """Retry-After given as an HTTP date is turned into the seconds until then."""
         when = datetime.now(UTC) + timedelta(seconds=20)
-        respx.get(f"{BASE}/x").mock(side_effect=[
-            httpx.Response(503, headers={"Retry-After": format_datetime(when, usegmt=True)}),
-            httpx.Response(200)])
+        respx.get(f"{BASE}/x").mock(
+            side_effect=[
+                httpx.Response(503, headers={"Retry-After": format_datetime(when, usegmt=True)}),
+                httpx.Response(200),
+            ]
+        )
         client(sleeps).get("/x")
         assert 17 <= sleeps.waits[0] <= 20
 
@@ -81,16 +96,23 @@ class TestRetrySequences:
     def test_vendor_reset_header_is_honoured(self, sleeps) -> None:
         """X-RateLimit-Reset with Remaining 0 (as a Unix time) sets the wait."""
         reset = datetime.now(UTC).timestamp() + 12
-        respx.get(f"{BASE}/x").mock(side_effect=[
-            httpx.Response(429, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}),
-            httpx.Response(200)])
+        respx.get(f"{BASE}/x").mock(
+            side_effect=[
+                httpx.Response(
+                    429, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}
+                ),
+                httpx.Response(200),
+            ]
+        )
         client(sleeps).get("/x")
         assert 10 <= sleeps.waits[0] <= 12
 
     @respx.mock
     def test_throttling_longer_than_max_wait_is_raised_not_slept(self, sleeps) -> None:
-        """Retry-After beyond max_wait_s raises RateLimitedError at once (the engine reschedules)."""
-        route = respx.get(f"{BASE}/x").mock(return_value=httpx.Response(429, headers={"Retry-After": "600"}))
+        """Retry-After beyond max_wait_s raises RateLimitedError at once (the engine reschedules)"""
+        route = respx.get(f"{BASE}/x").mock(
+            return_value=httpx.Response(429, headers={"Retry-After": "600"})
+        )
         with pytest.raises(RateLimitedError) as caught:
             client(sleeps).get("/x")
         assert route.call_count == 1 and sleeps.waits == []
@@ -99,7 +121,9 @@ class TestRetrySequences:
     @respx.mock
     def test_rate_limited_until_the_stop_raises_rate_limited_error(self, sleeps) -> None:
         """Throttled on every try: RateLimitedError after max_attempts, carrying retry_after."""
-        route = respx.get(f"{BASE}/x").mock(return_value=httpx.Response(429, headers={"Retry-After": "2"}))
+        route = respx.get(f"{BASE}/x").mock(
+            return_value=httpx.Response(429, headers={"Retry-After": "2"})
+        )
         with pytest.raises(RateLimitedError) as caught:
             client(sleeps).get("/x")
         assert route.call_count == RETRY.max_attempts and sleeps.waits == [2.0] * 3
@@ -109,7 +133,9 @@ class TestRetrySequences:
     @pytest.mark.parametrize("status", [400, 404, 422])
     def test_permanent_errors_are_not_retried(self, sleeps, status: int) -> None:
         """A 4xx the vendor will refuse again is raised after one try."""
-        route = respx.post(f"{BASE}/x").mock(side_effect=[httpx.Response(status), httpx.Response(200)])
+        route = respx.post(f"{BASE}/x").mock(
+            side_effect=[httpx.Response(status), httpx.Response(200)]
+        )
         with pytest.raises(PermanentError):
             client(sleeps).post("/x")
         assert route.call_count == 1 and sleeps.waits == []
@@ -159,10 +185,17 @@ class TestErrorTranslation:
     @respx.mock
     def test_errors_carry_context_and_no_secrets(self, sleeps) -> None:
         """The message names connector, channel and request id; tokens are filtered out."""
-        respx.post(f"{BASE}/x").mock(return_value=httpx.Response(
-            400, headers={"X-Request-Id": "req-42"},
-            text='{"error": "bad", "echo": "Authorization: Bearer s3cr3t-token", "access_token": "tok-999"}'))
-        http = client(sleeps, headers={"Authorization": "Bearer s3cr3t-token"}, secrets=("tok-999",))
+        respx.post(f"{BASE}/x").mock(
+            return_value=httpx.Response(
+                400,
+                headers={"X-Request-Id": "req-42"},
+                text='{"error": "bad", "echo": "Authorization: Bearer s3cr3t-token", '
+                '"access_token": "tok-999"}',
+            )
+        )
+        http = client(
+            sleeps, headers={"Authorization": "Bearer s3cr3t-token"}, secrets=("tok-999",)
+        )
         with pytest.raises(PermanentError) as caught:
             http.post("/x")
         error = caught.value
@@ -174,10 +207,15 @@ class TestErrorTranslation:
     @respx.mock
     def test_connector_rules_come_first(self, sleeps) -> None:
         """A vendor that signals throttling in a 200 body is classified by the connector's rule."""
-        throttled = Rule(Action.RATE_LIMITED, status=(200,), predicate=lambda r: b"THROTTLED" in r.content)
-        route = respx.post(f"{BASE}/graphql").mock(side_effect=[
-            httpx.Response(200, json={"errors": [{"code": "THROTTLED"}]}),
-            httpx.Response(200, json={"data": {}})])
+        throttled = Rule(
+            Action.RATE_LIMITED, status=(200,), predicate=lambda r: b"THROTTLED" in r.content
+        )
+        route = respx.post(f"{BASE}/graphql").mock(
+            side_effect=[
+                httpx.Response(200, json={"errors": [{"code": "THROTTLED"}]}),
+                httpx.Response(200, json={"data": {}}),
+            ]
+        )
         http = client(sleeps, policy=DEFAULT_POLICY.extend(throttled))
         assert http.post("/graphql").json() == {"data": {}}
         assert route.call_count == 2
@@ -190,8 +228,14 @@ class TestErrorTranslation:
             seen.append(request.headers["Authorization"])
             return httpx.Response(200, json={"levels": []})
 
-        ctx = ChannelContext(channel="acme-eu", connector="acme", settings={"token": "t0ken-abc"},
-                             secrets=("token",), transport=httpx.MockTransport(vendor), sleep=sleeps)
+        ctx = ChannelContext(
+            channel="acme-eu",
+            connector="acme",
+            settings={"token": "t0ken-abc"},
+            secrets=("token",),
+            transport=httpx.MockTransport(vendor),
+            sleep=sleeps,
+        )
         with ctx.http_client(BASE, headers={"Authorization": "Bearer t0ken-abc"}) as http:
             assert http.get("/levels").json() == {"levels": []}
         assert seen == ["Bearer t0ken-abc"]

@@ -1,4 +1,4 @@
-"""The plugin manager: start-up checks, entry points, allow-list, tracing, per-connector dispatch."""
+"""The plugin manager: start-up checks, entry points, allow-list, tracing, dispatch."""
 
 from __future__ import annotations
 
@@ -50,18 +50,24 @@ class TestStartUpChecks:
             make_plugin_manager(plugins={"sink": UnmarkedHook()}, load_entry_points=False)
 
     def test_broken_installed_plugin_fails_at_start_up(self, tmp_path, monkeypatch) -> None:
-        """A misspelled hook in an installed distribution stops get_plugin_manager() with its name."""
-        fake_distribution(tmp_path, "broken", """
+        """A misspelled hook in an installed distribution stops get_plugin_manager(), named."""
+        fake_distribution(
+            tmp_path,
+            "broken",
+            """
             from hub.hookspecs import hookimpl
 
             @hookimpl
             def stockhub_translat(channel, message):
                 return []
-        """)
+        """,
+        )
         monkeypatch.syspath_prepend(str(tmp_path))
         reset_plugin_manager()
         try:
-            with pytest.raises(PluginError, match=r"plugin 'broken': unknown hook 'stockhub_translat'"):
+            with pytest.raises(
+                PluginError, match=r"plugin 'broken': unknown hook 'stockhub_translat'"
+            ):
                 get_plugin_manager()
         finally:
             reset_plugin_manager()
@@ -70,14 +76,19 @@ class TestStartUpChecks:
         """An import error in a plugin is reported with the plugin's name and module."""
         fake_distribution(tmp_path, "crashy", "raise RuntimeError('no vendor SDK')\n")
         monkeypatch.syspath_prepend(str(tmp_path))
-        with pytest.raises(PluginError, match=r"plugin 'crashy' \(crashy_plugin\) failed to import"):
+        with pytest.raises(
+            PluginError, match=r"plugin 'crashy' \(crashy_plugin\) failed to import"
+        ):
             make_plugin_manager(environ={})
 
 
 class TestEntryPoints:
     def test_installed_connector_is_discovered(self, tmp_path, monkeypatch) -> None:
         """A distribution with a stockhub.connectors entry point is registered under its name."""
-        fake_distribution(tmp_path, "found", """
+        fake_distribution(
+            tmp_path,
+            "found",
+            """
             from hub.connector import Capability, ConnectorInfo
             from hub.hookspecs import hookimpl
 
@@ -85,7 +96,8 @@ class TestEntryPoints:
             def stockhub_describe_connector():
                 return ConnectorInfo(name="found", title="Found",
                                      capabilities=frozenset({Capability.WEBHOOKS}))
-        """)
+        """,
+        )
         monkeypatch.syspath_prepend(str(tmp_path))
         pm = make_plugin_manager(environ={})
         assert [h.name for h in installed_connectors(pm)] == ["found"]
@@ -107,8 +119,11 @@ class TestEntryPoints:
 class TestTracing:
     def test_trace_env_logs_hook_calls_without_values(self) -> None:
         """STOCKHUB_TRACE_PLUGINS=1 logs hook, plugins and argument names, never values."""
-        pm = make_plugin_manager(plugins={"tidy": TidyConnector()}, load_entry_points=False,
-                                 environ={"STOCKHUB_TRACE_PLUGINS": "1"})
+        pm = make_plugin_manager(
+            plugins={"tidy": TidyConnector()},
+            load_entry_points=False,
+            environ={"STOCKHUB_TRACE_PLUGINS": "1"},
+        )
         ctx = get_connector("tidy", pm).context("tidy-1", {"api_token": "sup3r-secret"})
         with capture_logs() as logs:
             get_connector("tidy", pm).pull(ctx, "stock", "c1")
@@ -120,7 +135,9 @@ class TestTracing:
 
     def test_tracing_is_off_by_default(self) -> None:
         """Without the env var no hook call is logged."""
-        pm = make_plugin_manager(plugins={"tidy": TidyConnector()}, load_entry_points=False, environ={})
+        pm = make_plugin_manager(
+            plugins={"tidy": TidyConnector()}, load_entry_points=False, environ={}
+        )
         with capture_logs() as logs:
             _ = get_connector("tidy", pm).info
         assert not [e for e in logs if e["event"] == "hook.call"]
@@ -130,7 +147,9 @@ class TestDispatch:
     @pytest.fixture
     def two(self):
         first, second = TidyConnector("first"), TidyConnector("second")
-        pm = make_plugin_manager(plugins={"first": first, "second": second}, load_entry_points=False)
+        pm = make_plugin_manager(
+            plugins={"first": first, "second": second}, load_entry_points=False
+        )
         return pm, first, second
 
     def test_connector_hooks_reach_only_the_named_plugin(self, two) -> None:
@@ -189,9 +208,16 @@ class TestDispatch:
             def stockhub_alert_raised(self, alert):
                 seen.append(alert)
 
-        alert = AlertNotice(kind="low_stock", severity=Severity.WARNING, subject="sku:TEE",
-                            message="3 left", raised_at=datetime.now(UTC))
-        pm = make_plugin_manager(plugins={"broken": Broken(), "sink": Sink()}, load_entry_points=False)
+        alert = AlertNotice(
+            kind="low_stock",
+            severity=Severity.WARNING,
+            subject="sku:TEE",
+            message="3 left",
+            raised_at=datetime.now(UTC),
+        )
+        pm = make_plugin_manager(
+            plugins={"broken": Broken(), "sink": Sink()}, load_entry_points=False
+        )
         with capture_logs() as logs:
             notify("stockhub_alert_raised", pm, alert=alert)
         assert seen == [alert]

@@ -35,9 +35,22 @@ def run_workers(storage: str, server: CountingServer) -> float:
     channel = f"chan-{uuid.uuid4().hex[:8]}"
     start_at = time.time() + 1.2  # both import the hub first, then start together
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, str(WORKER), server.url, storage, channel,
-                               str(LIMIT), str(CALLS), str(start_at)], env=env)
-             for _ in range(WORKERS)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(WORKER),
+                server.url,
+                storage,
+                channel,
+                str(LIMIT),
+                str(CALLS),
+                str(start_at),
+            ],
+            env=env,
+        )
+        for _ in range(WORKERS)
+    ]
     try:
         codes = [p.wait(timeout=30) for p in procs]
     finally:
@@ -102,13 +115,16 @@ class TestAcrossThreads:
             thread.join(timeout=10)
         granted.sort()
         assert len(granted) == 8
-        assert granted[5] - granted[0] >= 1.0 - 0.01  # the 6th waited for the 1st to leave the window
+        assert (
+            granted[5] - granted[0] >= 1.0 - 0.01
+        )  # the 6th waited for the 1st to leave the window
 
     def test_limiter_gives_up_after_max_wait(self) -> None:
         """A channel over its budget for longer than max_wait_s raises RateLimitedError."""
         clock = iter(range(100))
-        limiter = ChannelRateLimiter("memory://", max_wait_s=3, sleep=lambda s: None,
-                                     clock=lambda: float(next(clock)))
+        limiter = ChannelRateLimiter(
+            "memory://", max_wait_s=3, sleep=lambda s: None, clock=lambda: float(next(clock))
+        )
         limiter.acquire("busy", [RateLimit(1, 60)])
         with pytest.raises(RateLimitedError, match="over its rate limit"):
             limiter.acquire("busy", [RateLimit(1, 60)])

@@ -21,29 +21,53 @@ runner = CliRunner()
 
 def build_backend_or_skip() -> None:
     """setuptools needs `wheel` (or setuptools >= 70.1) to build the generated package offline."""
-    probe = "import setuptools, importlib.util as u; v = tuple(int(p) for p in setuptools.__version__.split('.')[:2]); " \
-            "assert v >= (70, 1) or u.find_spec('wheel'), setuptools.__version__"
+    probe = (
+        "import setuptools, importlib.util as u; "
+        "v = tuple(int(p) for p in setuptools.__version__.split('.')[:2]); "
+        "assert v >= (70, 1) or u.find_spec('wheel'), setuptools.__version__"
+    )
     if subprocess.run([sys.executable, "-c", probe], capture_output=True, check=False).returncode:
         from tests.conftest import service_missing
 
-        service_missing("setuptools build backend", "install `wheel` (or setuptools>=70.1) in the venv")
+        service_missing(
+            "setuptools build backend", "install `wheel` (or setuptools>=70.1) in the venv"
+        )
 
 
 @pytest.fixture(scope="module")
 def fresh_venv(tmp_path_factory) -> Path:
-    """A new virtual environment that sees the hub's venv, with the scaffolded connector installed."""
+    """A new virtual environment seeing the hub's venv, with the scaffolded connector installed."""
     build_backend_or_skip()
     base = tmp_path_factory.mktemp("fresh")
     root = write_connector("acme-pos", base / "src")
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     hub_site = sysconfig.get_paths()["purelib"]  # the hub's venv: hub, pytest, httpx ...
     Path(purelib, "_stockhub_base.pth").write_text(f"import site; site.addsitedir({hub_site!r})\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
-                    "--no-build-isolation", "--no-index", str(root)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            str(root),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return venv
 
 
@@ -52,11 +76,21 @@ class TestGeneratedPackage:
         """plugin, client, translate, webhooks, sandbox, settings, samples and tests are written."""
         root = write_connector("acme-pos", tmp_path)
         module = root / "src" / "stockhub_acme_pos"
-        for name in ("plugin.py", "client.py", "translate.py", "webhooks.py", "sandbox.py", "settings.py"):
+        for name in (
+            "plugin.py",
+            "client.py",
+            "translate.py",
+            "webhooks.py",
+            "sandbox.py",
+            "settings.py",
+        ):
             assert (module / name).is_file(), name
         assert sorted(p.name for p in (module / "samples").glob("*.json"))
         assert (root / "tests" / "test_conformance.py").is_file()
-        assert '"stockhub.connectors"]\nacme-pos = "stockhub_acme_pos.plugin"' in (root / "pyproject.toml").read_text()
+        assert (
+            '"stockhub.connectors"]\nacme-pos = "stockhub_acme_pos.plugin"'
+            in (root / "pyproject.toml").read_text()
+        )
         assert len(list(root.rglob("*.*"))) == len(LAYOUT)
 
     def test_refuses_bad_names_and_existing_directories(self, tmp_path) -> None:
@@ -67,19 +101,36 @@ class TestGeneratedPackage:
         with pytest.raises(ConfigError, match="already exists"):
             write_connector("acme", tmp_path)
 
-    def test_installed_in_a_fresh_venv_it_is_discovered_and_conforms(self, fresh_venv: Path) -> None:
+    def test_installed_in_a_fresh_venv_it_is_discovered_and_conforms(
+        self, fresh_venv: Path
+    ) -> None:
         """Acceptance: installed as its own package, found through the entry point, kit passes."""
         python = str(fresh_venv / "bin" / "python")
         listed = subprocess.run(
-            [python, "-c", "import sys; sys.argv = ['stockhub', 'list', '--json'];"
-             "from hub.cli.connectors import app; app()"],
-            capture_output=True, text=True, check=True)
+            [
+                python,
+                "-c",
+                "import sys; sys.argv = ['stockhub', 'list', '--json'];"
+                "from hub.cli.connectors import app; app()",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         (row,) = json.loads(listed.stdout)
         assert row["name"] == "acme-pos" and row["module"] == "stockhub_acme_pos.plugin"
         assert "push-stock" in row["capabilities"] and row["max_batch_size"] == 50
         check = subprocess.run(
-            [python, "-c", "import sys; sys.argv = ['stockhub', 'check', 'acme-pos'];"
-             "from hub.cli.connectors import app; app()"], capture_output=True, text=True, check=False)
+            [
+                python,
+                "-c",
+                "import sys; sys.argv = ['stockhub', 'check', 'acme-pos'];"
+                "from hub.cli.connectors import app; app()",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert check.returncode == 0, check.stdout + check.stderr
         assert "passed" in check.stdout and "failed" not in check.stdout
         assert "acme-pos passes the conformance kit" in check.stdout
@@ -87,9 +138,21 @@ class TestGeneratedPackage:
     def test_generated_tests_pass_in_the_fresh_venv(self, fresh_venv: Path) -> None:
         """The package's own test modules (kit subclass + translation tests) are green."""
         tests = next(fresh_venv.parent.glob("src/stockhub-acme-pos/tests"))
-        run = subprocess.run([str(fresh_venv / "bin" / "python"), "-m", "pytest", "-q",
-                              "-p", "no:cacheprovider", str(tests)],
-                             capture_output=True, text=True, cwd=tests.parent, check=False)
+        run = subprocess.run(
+            [
+                str(fresh_venv / "bin" / "python"),
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                str(tests),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tests.parent,
+            check=False,
+        )
         assert run.returncode == 0, run.stdout + run.stderr
         assert " passed" in run.stdout and "failed" not in run.stdout
 

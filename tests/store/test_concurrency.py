@@ -20,9 +20,15 @@ CHANNELS = ("shopify-us", "amazon-us")  # both sell from dc-east
 
 def order_event(n: int, quantity: int):
     channel = CHANNELS[n % 2]
-    return event(f"{channel}/race/{n}", "order.placed", channel, "10:00", channel=channel,
-                 order=f"race-{n}", lines=[{"line": "1", "sku": "MUG-WHT", "quantity": quantity,
-                                            "location": "dc-east"}])
+    return event(
+        f"{channel}/race/{n}",
+        "order.placed",
+        channel,
+        "10:00",
+        channel=channel,
+        order=f"race-{n}",
+        lines=[{"line": "1", "sku": "MUG-WHT", "quantity": quantity, "location": "dc-east"}],
+    )
 
 
 def _place_in_process(url: str, n: int, quantity: int) -> str:
@@ -53,10 +59,12 @@ class TestLastUnitsRace:
     def test_threads_never_allocate_more_than_on_hand(self, pg_hub):
         """40 threads, two channels, 3 units each against 25 on hand: 25 reserved, 95 oversold."""
         with ThreadPoolExecutor(max_workers=16) as pool:
-            results = list(pool.map(
-                lambda n: apply_event(pg_hub.engine, order_event(n, 3), pg_hub.policy).status,
-                range(40),
-            ))
+            results = list(
+                pool.map(
+                    lambda n: apply_event(pg_hub.engine, order_event(n, 3), pg_hub.policy).status,
+                    range(40),
+                )
+            )
         assert results == ["applied"] * 40
         check_allocation(pg_hub, 40, 3)
 

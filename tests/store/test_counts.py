@@ -8,8 +8,17 @@ ON_HAND = ("TEE-RED-M", "store-12", "on_hand")
 
 
 def sale(hub, n: int, at: str):
-    return apply(hub, f"sale/{n}", "stock.adjusted", "square-store-12", at, sku="TEE-RED-M",
-                 location="store-12", delta=-1, reason="sale")
+    return apply(
+        hub,
+        f"sale/{n}",
+        "stock.adjusted",
+        "square-store-12",
+        at,
+        sku="TEE-RED-M",
+        location="store-12",
+        delta=-1,
+        reason="sale",
+    )
 
 
 class TestStockCounted:

@@ -23,10 +23,28 @@ class TestDuplicates:
 
     def test_reused_id_with_other_payload_is_ignored_and_logged(self, hub):
         """An id reused for different content does not apply and raises an exception record."""
-        apply(hub, "e1", "stock.adjusted", "wms", "07:00", sku="MUG-WHT", location="dc-east",
-              delta=5, reason="receipt")
-        again = apply(hub, "e1", "stock.adjusted", "wms", "07:00", sku="MUG-WHT",
-                      location="dc-east", delta=50, reason="receipt")
+        apply(
+            hub,
+            "e1",
+            "stock.adjusted",
+            "wms",
+            "07:00",
+            sku="MUG-WHT",
+            location="dc-east",
+            delta=5,
+            reason="receipt",
+        )
+        again = apply(
+            hub,
+            "e1",
+            "stock.adjusted",
+            "wms",
+            "07:00",
+            sku="MUG-WHT",
+            location="dc-east",
+            delta=50,
+            reason="receipt",
+        )
         assert again.status == "duplicate" and again.conflict
         assert levels(hub.engine) == {("MUG-WHT", "dc-east", "on_hand"): 5}
         with Session(hub.engine) as session:
@@ -36,20 +54,48 @@ class TestDuplicates:
     def test_levels_always_equal_the_sum_of_entries(self, hub):
         """Stock levels are maintained in the same transaction as the entries they sum."""
         count(hub, "TEE-RED-M", "dc-east", 10, "06:00", "wms")
-        apply(hub, "o1", "order.placed", "shopify-us", "07:00", channel="shopify-us", order="1",
-              lines=[{"line": "1", "sku": "TEE-RED-M", "quantity": 3}])
-        apply(hub, "f1", "order.fulfilled", "shopify-us", "08:00", channel="shopify-us",
-              order="1", location="dc-east", lines=[{"line": "1", "sku": "TEE-RED-M", "quantity": 3}])
-        assert levels(hub.engine) == ledger_sums(hub.engine) == {
-            ("TEE-RED-M", "dc-east", "on_hand"): 7
-        }
+        apply(
+            hub,
+            "o1",
+            "order.placed",
+            "shopify-us",
+            "07:00",
+            channel="shopify-us",
+            order="1",
+            lines=[{"line": "1", "sku": "TEE-RED-M", "quantity": 3}],
+        )
+        apply(
+            hub,
+            "f1",
+            "order.fulfilled",
+            "shopify-us",
+            "08:00",
+            channel="shopify-us",
+            order="1",
+            location="dc-east",
+            lines=[{"line": "1", "sku": "TEE-RED-M", "quantity": 3}],
+        )
+        assert (
+            levels(hub.engine)
+            == ledger_sums(hub.engine)
+            == {("TEE-RED-M", "dc-east", "on_hand"): 7}
+        )
 
 
 class TestParking:
     def test_unmapped_external_sku_is_parked_then_applied_when_mapped(self, hub):
         """An event naming an unknown external SKU waits, then applies once the crosswalk has it."""
-        out = apply(hub, "sb/1", "stock.adjusted", "shipbob", "07:00", sku="SB-INV-77",
-                    location="3pl-shipbob", delta=4, reason="receipt")
+        out = apply(
+            hub,
+            "sb/1",
+            "stock.adjusted",
+            "shipbob",
+            "07:00",
+            sku="SB-INV-77",
+            location="3pl-shipbob",
+            delta=4,
+            reason="receipt",
+        )
         assert out.status == "parked" and out.field == "data.sku"
         assert "SB-INV-77" in out.message and "crosswalk" in out.fix
         assert levels(hub.engine) == {}
@@ -57,7 +103,13 @@ class TestParking:
 
         class Row:
             system, kind, external_id, hub_id, file, line = (
-                "shipbob", RefKind.SKU, "SB-INV-77", "TEE-RED-L", "crosswalk.csv", 2)
+                "shipbob",
+                RefKind.SKU,
+                "SB-INV-77",
+                "TEE-RED-L",
+                "crosswalk.csv",
+                2,
+            )
 
         with Session(hub.engine) as session:
             import_crosswalk(session, [Row()])
@@ -75,11 +127,13 @@ class TestParking:
 class TestRejection:
     def test_rejected_event_is_kept_and_can_be_corrected_under_the_same_id(self, hub):
         """A rejected event stays in the event table and the log; a corrected resend applies."""
-        bad = apply(hub, "x1", "stock.adjusted", "wms", "07:00", sku="MUG-WHT",
-                    location="dc-west", delta=1)
+        bad = apply(
+            hub, "x1", "stock.adjusted", "wms", "07:00", sku="MUG-WHT", location="dc-west", delta=1
+        )
         assert bad.status == "rejected" and bad.field == "data.location"
-        good = apply(hub, "x1", "stock.adjusted", "wms", "07:00", sku="MUG-WHT",
-                     location="dc-east", delta=1)
+        good = apply(
+            hub, "x1", "stock.adjusted", "wms", "07:00", sku="MUG-WHT", location="dc-east", delta=1
+        )
         assert good.status == "applied"
         assert levels(hub.engine) == {("MUG-WHT", "dc-east", "on_hand"): 1}
         with Session(hub.engine) as session:

@@ -10,8 +10,16 @@ from tests.helpers import apply, atp, count, levels
 
 
 def place(hub, order: str, lines, channel="shopify-us", at="10:00", source=None):
-    return apply(hub, f"{channel}/{order}/placed", "order.placed", source or channel, at,
-                 channel=channel, order=order, lines=lines)
+    return apply(
+        hub,
+        f"{channel}/{order}/placed",
+        "order.placed",
+        source or channel,
+        at,
+        channel=channel,
+        order=order,
+        lines=lines,
+    )
 
 
 def line(n: str, sku: str, qty: int, **extra):
@@ -62,16 +70,23 @@ class TestPlacement:
     def test_a_channel_cannot_place_another_channels_orders(self, hub):
         """Shopify sending an Amazon order is a non-owner write and is rejected."""
         count(hub, "TEE-RED-M", "dc-east", 10, "06:00", "wms")
-        out = place(hub, "1", [line("1", "TEE-RED-M", 1)], channel="amazon-us",
-                    source="shopify-us")
+        out = place(hub, "1", [line("1", "TEE-RED-M", 1)], channel="amazon-us", source="shopify-us")
         assert out.status == "rejected" and out.field == "source"
 
     def test_same_line_placed_twice_under_new_ids_reserves_once(self, hub):
         """orders/create and orders/updated both saying 'placed' do not double-reserve."""
         count(hub, "TEE-RED-M", "dc-east", 10, "06:00", "wms")
         place(hub, "1", [line("1", "TEE-RED-M", 2)])
-        again = apply(hub, "shopify-us/1/updated", "order.placed", "shopify-us", "10:01",
-                      channel="shopify-us", order="1", lines=[line("1", "TEE-RED-M", 2)])
+        again = apply(
+            hub,
+            "shopify-us/1/updated",
+            "order.placed",
+            "shopify-us",
+            "10:01",
+            channel="shopify-us",
+            order="1",
+            lines=[line("1", "TEE-RED-M", 2)],
+        )
         assert again.status == "applied" and "already known" in again.notes[0]
         assert levels(hub.engine)[("TEE-RED-M", "dc-east", "reserved")] == 2
 
@@ -81,8 +96,7 @@ class TestCancelAndFulfil:
         """Cancelling without lines releases the whole order, oversold part included."""
         count(hub, "TEE-RED-M", "dc-east", 1, "06:00", "wms")
         place(hub, "1", [line("1", "TEE-RED-M", 3)])
-        apply(hub, "c1", "order.cancelled", "shopify-us", "11:00", channel="shopify-us",
-              order="1")
+        apply(hub, "c1", "order.cancelled", "shopify-us", "11:00", channel="shopify-us", order="1")
         with hub.session() as session:
             view = stock_view(session, "TEE-RED-M")
         assert view["locations"]["dc-east"]["reserved"] == 0 and view["oversold"] == 0
@@ -90,8 +104,7 @@ class TestCancelAndFulfil:
     def test_cancel_before_placement_wins(self, hub):
         """A cancellation delivered before its placement leaves nothing reserved."""
         count(hub, "TEE-RED-M", "dc-east", 10, "06:00", "wms")
-        apply(hub, "c1", "order.cancelled", "shopify-us", "11:00", channel="shopify-us",
-              order="1")
+        apply(hub, "c1", "order.cancelled", "shopify-us", "11:00", channel="shopify-us", order="1")
         place(hub, "1", [line("1", "TEE-RED-M", 3)])
         assert ("TEE-RED-M", "dc-east", "reserved") not in levels(hub.engine)
 
@@ -99,8 +112,17 @@ class TestCancelAndFulfil:
         """Fulfilment takes the units out of on_hand and out of reserved."""
         count(hub, "TEE-RED-M", "dc-east", 10, "06:00", "wms")
         place(hub, "1", [line("1", "TEE-RED-M", 3)])
-        apply(hub, "f1", "order.fulfilled", "shopify-us", "12:00", channel="shopify-us",
-              order="1", location="dc-east", lines=[line("1", "TEE-RED-M", 3)])
+        apply(
+            hub,
+            "f1",
+            "order.fulfilled",
+            "shopify-us",
+            "12:00",
+            channel="shopify-us",
+            order="1",
+            location="dc-east",
+            lines=[line("1", "TEE-RED-M", 3)],
+        )
         assert levels(hub.engine) == {("TEE-RED-M", "dc-east", "on_hand"): 7}
 
     def test_fulfilment_from_another_location_releases_the_original(self, hub):
@@ -108,8 +130,17 @@ class TestCancelAndFulfil:
         count(hub, "TEE-RED-M", "dc-east", 10, "06:00", "wms")
         count(hub, "TEE-RED-M", "store-12", 4, "06:00", "square-store-12")
         place(hub, "1", [line("1", "TEE-RED-M", 2)])
-        apply(hub, "f1", "order.fulfilled", "square-store-12", "12:00", channel="shopify-us",
-              order="1", location="store-12", lines=[line("1", "TEE-RED-M", 2)])
+        apply(
+            hub,
+            "f1",
+            "order.fulfilled",
+            "square-store-12",
+            "12:00",
+            channel="shopify-us",
+            order="1",
+            location="store-12",
+            lines=[line("1", "TEE-RED-M", 2)],
+        )
         assert levels(hub.engine) == {
             ("TEE-RED-M", "dc-east", "on_hand"): 10,
             ("TEE-RED-M", "store-12", "on_hand"): 2,
@@ -118,8 +149,17 @@ class TestCancelAndFulfil:
     def test_fulfilment_before_placement_does_not_reserve_later(self, hub):
         """A shipment delivered before its order leaves no reservation behind."""
         count(hub, "TEE-RED-M", "dc-east", 10, "06:00", "wms")
-        apply(hub, "f1", "order.fulfilled", "shopify-us", "12:00", channel="shopify-us",
-              order="1", location="dc-east", lines=[line("1", "TEE-RED-M", 2)])
+        apply(
+            hub,
+            "f1",
+            "order.fulfilled",
+            "shopify-us",
+            "12:00",
+            channel="shopify-us",
+            order="1",
+            location="dc-east",
+            lines=[line("1", "TEE-RED-M", 2)],
+        )
         place(hub, "1", [line("1", "TEE-RED-M", 2)])
         assert levels(hub.engine) == {("TEE-RED-M", "dc-east", "on_hand"): 8}
 

@@ -13,20 +13,37 @@ from tests.helpers import apply, atp, count, levels
 
 
 def receive(hub, code="R1", qty=3, at="10:00"):
-    return apply(hub, f"{code}/received", "return.received", "shopify-us", at, return_=code,
-                 channel="shopify-us", order="S-1", location="dc-east",
-                 lines=[{"sku": "TEE-RED-M", "quantity": qty}])
+    return apply(
+        hub,
+        f"{code}/received",
+        "return.received",
+        "shopify-us",
+        at,
+        return_=code,
+        channel="shopify-us",
+        order="S-1",
+        location="dc-east",
+        lines=[{"sku": "TEE-RED-M", "quantity": qty}],
+    )
 
 
 def inspect(hub, code="R1", at="11:00", **conditions):
     lines = [{"sku": "TEE-RED-M", "quantity": q, "condition": c} for c, q in conditions.items()]
-    return apply(hub, f"{code}/inspected/{at}", "return.inspected", "wms", at, return_=code,
-                 lines=lines)
+    return apply(
+        hub, f"{code}/inspected/{at}", "return.inspected", "wms", at, return_=code, lines=lines
+    )
 
 
 def dispose(hub, *lines, code="R1", at="12:00"):
-    return apply(hub, f"{code}/dispositioned/{at}", "return.dispositioned", "wms", at,
-                 return_=code, lines=list(lines))
+    return apply(
+        hub,
+        f"{code}/dispositioned/{at}",
+        "return.dispositioned",
+        "wms",
+        at,
+        return_=code,
+        lines=list(lines),
+    )
 
 
 def unit(qty, disposition, **extra):
@@ -80,8 +97,16 @@ class TestReturns:
         inspect(hub, defective=2)
         dispose(hub, unit(2, "transfer", to_location="3pl-shipbob"))
         assert levels(hub.engine) == {("TEE-RED-M", "3pl-shipbob", "in_transit"): 2}
-        apply(hub, "rt/in", "transfer.received", "shipbob", "15:00", transfer="return:R1",
-              to_location="3pl-shipbob", lines=[{"sku": "TEE-RED-M", "quantity": 2}])
+        apply(
+            hub,
+            "rt/in",
+            "transfer.received",
+            "shipbob",
+            "15:00",
+            transfer="return:R1",
+            to_location="3pl-shipbob",
+            lines=[{"sku": "TEE-RED-M", "quantity": 2}],
+        )
         assert levels(hub.engine) == {("TEE-RED-M", "3pl-shipbob", "on_hand"): 2}
 
     def test_partial_disposition_leaves_it_dispositioned_not_closed(self, hub):
@@ -94,8 +119,17 @@ class TestReturns:
 
     def test_returns_past_the_sla_are_reported(self, hub):
         """A return received long ago and not closed is in limbo; a fresh one is not."""
-        apply(hub, "old", "return.received", "shopify-us", "2026-01-01T10:00:00Z", return_="OLD",
-              channel="shopify-us", location="dc-east", lines=[{"sku": "MUG-WHT", "quantity": 1}])
+        apply(
+            hub,
+            "old",
+            "return.received",
+            "shopify-us",
+            "2026-01-01T10:00:00Z",
+            return_="OLD",
+            channel="shopify-us",
+            location="dc-east",
+            lines=[{"sku": "MUG-WHT", "quantity": 1}],
+        )
         receive(hub, code="NEW", at=utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"))
         with hub.session() as session:
             stuck = returns_in_limbo(session, utcnow(), timedelta(hours=72))
@@ -106,12 +140,28 @@ class TestTransfers:
     def test_manual_transfer_to_a_dark_store(self, hub):
         """Units leave dc-east, travel, and arrive at the dark store."""
         count(hub, "TEE-RED-M", "dc-east", 100, "06:00", "wms")
-        apply(hub, "t/s", "transfer.shipped", "ops", "07:00", transfer="T1",
-              from_location="dc-east", to_location="dark-store-1",
-              lines=[{"sku": "TEE-RED-M", "quantity": 24}])
+        apply(
+            hub,
+            "t/s",
+            "transfer.shipped",
+            "ops",
+            "07:00",
+            transfer="T1",
+            from_location="dc-east",
+            to_location="dark-store-1",
+            lines=[{"sku": "TEE-RED-M", "quantity": 24}],
+        )
         assert levels(hub.engine)[("TEE-RED-M", "dark-store-1", "in_transit")] == 24
-        apply(hub, "t/r", "transfer.received", "dark-ops", "09:00", transfer="T1",
-              to_location="dark-store-1", lines=[{"sku": "TEE-RED-M", "quantity": 24}])
+        apply(
+            hub,
+            "t/r",
+            "transfer.received",
+            "dark-ops",
+            "09:00",
+            transfer="T1",
+            to_location="dark-store-1",
+            lines=[{"sku": "TEE-RED-M", "quantity": 24}],
+        )
         assert levels(hub.engine) == {
             ("TEE-RED-M", "dc-east", "on_hand"): 76,
             ("TEE-RED-M", "dark-store-1", "on_hand"): 24,
@@ -120,11 +170,27 @@ class TestTransfers:
     def test_receipt_before_shipment_ends_in_the_same_state(self, hub):
         """Out-of-order halves of a transfer converge."""
         count(hub, "TEE-RED-M", "dc-east", 100, "06:00", "wms")
-        apply(hub, "t/r", "transfer.received", "dark-ops", "09:00", transfer="T1",
-              to_location="dark-store-1", lines=[{"sku": "TEE-RED-M", "quantity": 24}])
-        apply(hub, "t/s", "transfer.shipped", "ops", "07:00", transfer="T1",
-              from_location="dc-east", to_location="dark-store-1",
-              lines=[{"sku": "TEE-RED-M", "quantity": 24}])
+        apply(
+            hub,
+            "t/r",
+            "transfer.received",
+            "dark-ops",
+            "09:00",
+            transfer="T1",
+            to_location="dark-store-1",
+            lines=[{"sku": "TEE-RED-M", "quantity": 24}],
+        )
+        apply(
+            hub,
+            "t/s",
+            "transfer.shipped",
+            "ops",
+            "07:00",
+            transfer="T1",
+            from_location="dc-east",
+            to_location="dark-store-1",
+            lines=[{"sku": "TEE-RED-M", "quantity": 24}],
+        )
         assert levels(hub.engine) == {
             ("TEE-RED-M", "dc-east", "on_hand"): 76,
             ("TEE-RED-M", "dark-store-1", "on_hand"): 24,
@@ -133,10 +199,26 @@ class TestTransfers:
     def test_over_receipt_is_flagged(self, hub):
         """Receiving more than was shipped raises a transfer discrepancy."""
         count(hub, "TEE-RED-M", "dc-east", 10, "06:00", "wms")
-        apply(hub, "t/s", "transfer.shipped", "ops", "07:00", transfer="T1",
-              from_location="dc-east", to_location="dark-store-1",
-              lines=[{"sku": "TEE-RED-M", "quantity": 2}])
-        apply(hub, "t/r", "transfer.received", "dark-ops", "09:00", transfer="T1",
-              to_location="dark-store-1", lines=[{"sku": "TEE-RED-M", "quantity": 3}])
+        apply(
+            hub,
+            "t/s",
+            "transfer.shipped",
+            "ops",
+            "07:00",
+            transfer="T1",
+            from_location="dc-east",
+            to_location="dark-store-1",
+            lines=[{"sku": "TEE-RED-M", "quantity": 2}],
+        )
+        apply(
+            hub,
+            "t/r",
+            "transfer.received",
+            "dark-ops",
+            "09:00",
+            transfer="T1",
+            to_location="dark-store-1",
+            lines=[{"sku": "TEE-RED-M", "quantity": 3}],
+        )
         with Session(hub.engine) as session:
             assert session.exec(select(ExceptionRecord.kind)).all() == ["transfer_discrepancy"]

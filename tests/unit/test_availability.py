@@ -332,8 +332,15 @@ class TestChannelAtpProperties:
         atp = channel_atp(stocks, visible, **kw)
         assert 0 <= atp <= physical_available(stocks, visible)
 
-    @given(stock_maps, visible_lists, st.sampled_from(LOCATIONS), increments, holdbacks, holdbacks,
-           allocations)
+    @given(
+        stock_maps,
+        visible_lists,
+        st.sampled_from(LOCATIONS),
+        increments,
+        holdbacks,
+        holdbacks,
+        allocations,
+    )
     def test_monotone_in_on_hand(self, stocks, visible, where, more, safety, buffer, allocation):
         """More units on hand anywhere never lower the ATP."""
         kw = dict(safety_stock=safety, buffer=buffer, allocation=allocation)
@@ -341,10 +348,18 @@ class TestChannelAtpProperties:
         after = channel_atp(with_extra(stocks, where, on_hand=more), visible, **kw)
         assert after >= before
 
-    @given(stock_maps, visible_lists, st.sampled_from(LOCATIONS), increments, holdbacks, holdbacks,
-           allocations)
-    def test_non_increasing_in_reserved(self, stocks, visible, where, more, safety, buffer,
-                                        allocation):
+    @given(
+        stock_maps,
+        visible_lists,
+        st.sampled_from(LOCATIONS),
+        increments,
+        holdbacks,
+        holdbacks,
+        allocations,
+    )
+    def test_non_increasing_in_reserved(
+        self, stocks, visible, where, more, safety, buffer, allocation
+    ):
         """More units reserved anywhere never raise the ATP."""
         kw = dict(safety_stock=safety, buffer=buffer, allocation=allocation)
         before = channel_atp(stocks, visible, **kw)
@@ -359,8 +374,9 @@ class TestChannelAtpProperties:
         assert channel_atp(stocks, visible, buffer=buffer + more, **kw) <= before
 
     @given(stock_maps, visible_lists, holdbacks, increments, holdbacks, allocations)
-    def test_non_increasing_in_safety_stock(self, stocks, visible, safety, more, buffer,
-                                            allocation):
+    def test_non_increasing_in_safety_stock(
+        self, stocks, visible, safety, more, buffer, allocation
+    ):
         """A larger safety stock never raises the ATP."""
         kw = dict(buffer=buffer, allocation=allocation)
         before = channel_atp(stocks, visible, safety_stock=safety, **kw)
@@ -373,8 +389,7 @@ class TestChannelAtpProperties:
         plain = channel_atp(stocks, visible, **kw)
         assert channel_atp(stocks, visible, allocation=Allocation(share), **kw) == plain
 
-    @given(stock_maps, visible_lists, holdbacks, holdbacks, shares, limits,
-           st.integers(0, 1000))
+    @given(stock_maps, visible_lists, holdbacks, holdbacks, shares, limits, st.integers(0, 1000))
     def test_cap_respected(self, stocks, visible, safety, buffer, share, floor, cap):
         """ATP never exceeds the allocation's cap, whatever the share or floor."""
         allocation = Allocation(share, floor, cap)
@@ -383,8 +398,9 @@ class TestChannelAtpProperties:
         assert atp <= cap
 
     @given(stock_maps, visible_lists, holdbacks, holdbacks, shares, st.integers(0, 1000))
-    def test_floor_respected_while_stock_allows(self, stocks, visible, safety, buffer, share,
-                                                floor):
+    def test_floor_respected_while_stock_allows(
+        self, stocks, visible, safety, buffer, share, floor
+    ):
         """Without a cap, ATP is at least the floor, or the whole pool when that is smaller."""
         kw = dict(safety_stock=safety, buffer=buffer)
         pool = channel_atp(stocks, visible, **kw)

@@ -10,10 +10,17 @@ from hub.errors import ValidationError
 from hub.events import EVENT_TYPES, field_path, parse_event
 
 DESIGN_EXAMPLE = {
-    "id": "square-store-12/sale/98765/1", "type": "stock.adjusted", "source": "square-store-12",
+    "id": "square-store-12/sale/98765/1",
+    "type": "stock.adjusted",
+    "source": "square-store-12",
     "occurred_at": "2026-11-22T10:00:00Z",
-    "data": {"sku": "TEE-RED-M", "location": "store-12", "bucket": "on_hand", "delta": -1,
-             "reason": "sale"},
+    "data": {
+        "sku": "TEE-RED-M",
+        "location": "store-12",
+        "bucket": "on_hand",
+        "delta": -1,
+        "reason": "sale",
+    },
 }
 
 
@@ -31,9 +38,17 @@ class TestParseEvent:
     def test_every_type_of_the_v1_table_is_known(self):
         """The eleven v1 event types are all accepted."""
         assert set(EVENT_TYPES) == {
-            "item.upserted", "stock.counted", "stock.adjusted", "order.placed",
-            "order.cancelled", "order.fulfilled", "return.received", "return.inspected",
-            "return.dispositioned", "transfer.shipped", "transfer.received",
+            "item.upserted",
+            "stock.counted",
+            "stock.adjusted",
+            "order.placed",
+            "order.cancelled",
+            "order.fulfilled",
+            "return.received",
+            "return.inspected",
+            "return.dispositioned",
+            "transfer.shipped",
+            "transfer.received",
         }
 
     def test_times_are_normalised_to_utc(self):
@@ -71,10 +86,18 @@ class TestParseEvent:
 
     def test_reserved_cannot_be_counted(self):
         """Counts are physical; reserved is derived from orders."""
-        raw = {"id": "c", "type": "stock.counted", "source": "wms",
-               "occurred_at": "2026-11-22T10:00:00Z",
-               "data": {"sku": "A", "location": "l", "as_of": "2026-11-22T10:00:00Z",
-                        "quantities": {"reserved": 1}}}
+        raw = {
+            "id": "c",
+            "type": "stock.counted",
+            "source": "wms",
+            "occurred_at": "2026-11-22T10:00:00Z",
+            "data": {
+                "sku": "A",
+                "location": "l",
+                "as_of": "2026-11-22T10:00:00Z",
+                "quantities": {"reserved": 1},
+            },
+        }
         assert errors_of(raw)[0]["field"] == "data.quantities"
 
     def test_not_an_object(self):
@@ -91,7 +114,7 @@ class TestFieldPath:
 
 
 @given(
-    delta=st.integers(min_value=-10**6, max_value=10**6).filter(bool),
+    delta=st.integers(min_value=-(10**6), max_value=10**6).filter(bool),
     sku=st.from_regex(r"[A-Z][A-Z0-9-]{0,20}", fullmatch=True),
 )
 def test_adjustments_round_trip(delta, sku):

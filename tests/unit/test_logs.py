@@ -19,8 +19,15 @@ DSN = "postgresql+psycopg://stock:dsn-pa55word@db.internal:5432/stockhub"
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlLXBhcnQ"
 
 # Everything that must never appear in output, whichever way it was logged.
-LEAKS = (SECRET_VALUE, "key-named-value", "nested-pw-value", "abc.DEF-123_xyz", "dsn-pa55word",
-         SHOPIFY_TOKEN, "0123456789abcdef0123456789abcdef")
+LEAKS = (
+    SECRET_VALUE,
+    "key-named-value",
+    "nested-pw-value",
+    "abc.DEF-123_xyz",
+    "dsn-pa55word",
+    SHOPIFY_TOKEN,
+    "0123456789abcdef0123456789abcdef",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -43,8 +50,9 @@ def log_everything_secret() -> None:
     log = get_logger(channel="shopify-eu")
     log.info(f"connected with {SECRET_VALUE}", sku="SKU-1")
     log.info("auth", sku="SKU-2", api_key="key-named-value")
-    log.info("settings", sku="SKU-3",
-             settings={"store": "eu", "auth": [{"Password": "nested-pw-value"}]})
+    log.info(
+        "settings", sku="SKU-3", settings={"store": "eu", "auth": [{"Password": "nested-pw-value"}]}
+    )
     log.info("request", sku="SKU-4", headers=f"Authorization: {BEARER}")
     log.info("database", dsn=DSN)
     log.info(f"token rotated to {SHOPIFY_TOKEN}", sku="SKU-5")
@@ -54,8 +62,16 @@ def assert_clean(output: str) -> None:
     """No leak anywhere in ``output``; the non-secret context is all still there."""
     for leak in LEAKS:
         assert leak not in output
-    for kept in ("shopify-eu", "SKU-1", "SKU-2", "SKU-3", "SKU-4", "SKU-5", "db.internal",
-                 "stock:"):
+    for kept in (
+        "shopify-eu",
+        "SKU-1",
+        "SKU-2",
+        "SKU-3",
+        "SKU-4",
+        "SKU-5",
+        "db.internal",
+        "stock:",
+    ):
         assert kept in output
 
 
@@ -83,11 +99,25 @@ class TestRegisterSecret:
 
 
 class TestRedactSecrets:
-    @pytest.mark.parametrize("key", [
-        "token", "access_token", "refreshToken", "client_secret", "PASSWORD", "db_passwd",
-        "api_key", "apiKey", "x-api-key", "Authorization", "cookie", "hmac_signature",
-        "private_key", "credentials",
-    ])
+    @pytest.mark.parametrize(
+        "key",
+        [
+            "token",
+            "access_token",
+            "refreshToken",
+            "client_secret",
+            "PASSWORD",
+            "db_passwd",
+            "api_key",
+            "apiKey",
+            "x-api-key",
+            "Authorization",
+            "cookie",
+            "hmac_signature",
+            "private_key",
+            "credentials",
+        ],
+    )
     def test_secret_named_keys_are_masked(self, key: str) -> None:
         """A key whose name looks secret has its value masked, whatever its case."""
         with capture_logs(processors=[redact_secrets]) as logs:
@@ -97,37 +127,54 @@ class TestRedactSecrets:
     def test_nested_secret_keys_are_masked(self) -> None:
         """Secret-named keys inside nested dicts and lists are masked, siblings kept."""
         with capture_logs(processors=[redact_secrets]) as logs:
-            get_logger().info("cfg", cfg={"channels": [{"name": "eu", "Client_Secret": "cs-1"}],
-                                          "db": {"password": "pw-1", "host": "db"}})
-        assert logs[0]["cfg"] == {"channels": [{"name": "eu", "Client_Secret": MASK}],
-                                  "db": {"password": MASK, "host": "db"}}
+            get_logger().info(
+                "cfg",
+                cfg={
+                    "channels": [{"name": "eu", "Client_Secret": "cs-1"}],
+                    "db": {"password": "pw-1", "host": "db"},
+                },
+            )
+        assert logs[0]["cfg"] == {
+            "channels": [{"name": "eu", "Client_Secret": MASK}],
+            "db": {"password": MASK, "host": "db"},
+        }
 
     def test_registered_secret_in_nested_values_is_masked(self) -> None:
         """A registered value is masked inside nested strings, tuples and objects."""
         with capture_logs(processors=[redact_secrets]) as logs:
-            get_logger().info("x", body={"items": [f"id {SECRET_VALUE}"]}, pair=("a", SECRET_VALUE),
-                              error=ValueError(f"bad {SECRET_VALUE}"))
+            get_logger().info(
+                "x",
+                body={"items": [f"id {SECRET_VALUE}"]},
+                pair=("a", SECRET_VALUE),
+                error=ValueError(f"bad {SECRET_VALUE}"),
+            )
         entry = logs[0]
         assert SECRET_VALUE not in repr(entry)
         assert entry["body"] == {"items": [f"id {MASK}"]} and entry["pair"] == ("a", MASK)
 
-    @pytest.mark.parametrize(("text", "expected"), [
-        (f"Authorization: {BEARER}", f"Authorization: {MASK}"),
-        (f"sent {BEARER} upstream", f"sent Bearer {MASK} upstream"),
-        ("header Basic dXNlcjpwYXNz", f"header Basic {MASK}"),
-        (DSN, f"postgresql+psycopg://stock:{MASK}@db.internal:5432/stockhub"),
-        ("redis://:r3dis-pw@cache:6379/0", f"redis://:{MASK}@cache:6379/0"),
-        ("GET /orders?access_token=tok1&sku=A1", f"GET /orders?access_token={MASK}&sku=A1"),
-        ("GET /file?sig=abc123&size=2", f"GET /file?sig={MASK}&size=2"),
-        ('{"client_secret": "cs-9", "sku": "A1"}', f'{{"client_secret": "{MASK}", "sku": "A1"}}'),
-        (f"token {SHOPIFY_TOKEN}", f"token {MASK}"),
-        ("secret shpss_1a2b3c4d5e6f", f"secret {MASK}"),
-        ("shpca_99aa88bb77cc", MASK),
-        ("lwa Atzr|IwEBIJ-abc_DEF.123", f"lwa {MASK}"),
-        ("lwa Atza|IwEAAA-xyz", f"lwa {MASK}"),
-        ("sq EAAA" + "l" * 60, f"sq {MASK}"),
-        (f"jwt {JWT} ok", f"jwt {MASK} ok"),
-    ])
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            (f"Authorization: {BEARER}", f"Authorization: {MASK}"),
+            (f"sent {BEARER} upstream", f"sent Bearer {MASK} upstream"),
+            ("header Basic dXNlcjpwYXNz", f"header Basic {MASK}"),
+            (DSN, f"postgresql+psycopg://stock:{MASK}@db.internal:5432/stockhub"),
+            ("redis://:r3dis-pw@cache:6379/0", f"redis://:{MASK}@cache:6379/0"),
+            ("GET /orders?access_token=tok1&sku=A1", f"GET /orders?access_token={MASK}&sku=A1"),
+            ("GET /file?sig=abc123&size=2", f"GET /file?sig={MASK}&size=2"),
+            (
+                '{"client_secret": "cs-9", "sku": "A1"}',
+                f'{{"client_secret": "{MASK}", "sku": "A1"}}',
+            ),
+            (f"token {SHOPIFY_TOKEN}", f"token {MASK}"),
+            ("secret shpss_1a2b3c4d5e6f", f"secret {MASK}"),
+            ("shpca_99aa88bb77cc", MASK),
+            ("lwa Atzr|IwEBIJ-abc_DEF.123", f"lwa {MASK}"),
+            ("lwa Atza|IwEAAA-xyz", f"lwa {MASK}"),
+            ("sq EAAA" + "l" * 60, f"sq {MASK}"),
+            (f"jwt {JWT} ok", f"jwt {MASK} ok"),
+        ],
+    )
     def test_inline_credentials_are_masked(self, text: str, expected: str) -> None:
         """Credential shapes inside free text are masked, the text around them kept."""
         with capture_logs(processors=[redact_secrets]) as logs:
@@ -136,8 +183,9 @@ class TestRedactSecrets:
 
     def test_exception_text_is_masked(self) -> None:
         """A secret in an exception message is masked in the rendered traceback."""
-        with capture_logs(processors=[structlog.processors.format_exc_info,
-                                      redact_secrets]) as logs:
+        with capture_logs(
+            processors=[structlog.processors.format_exc_info, redact_secrets]
+        ) as logs:
             try:
                 raise RuntimeError(f"login failed for {DSN} with {SECRET_VALUE}")
             except RuntimeError:
@@ -149,13 +197,32 @@ class TestRedactSecrets:
     def test_non_secret_values_are_untouched(self) -> None:
         """Ordinary context keeps its values and types while a secret beside it is masked."""
         with capture_logs(processors=[redact_secrets]) as logs:
-            get_logger().info("Basic inventory sync", sku="SKU-9", channel="shopify-eu", qty=3,
-                              ok=True, url="https://shop.example/admin?page=2", token="t-1")
+            get_logger().info(
+                "Basic inventory sync",
+                sku="SKU-9",
+                channel="shopify-eu",
+                qty=3,
+                ok=True,
+                url="https://shop.example/admin?page=2",
+                token="t-1",
+            )
         entry = logs[0]
         assert entry["token"] == MASK
-        assert (entry["event"], entry["sku"], entry["channel"], entry["qty"], entry["ok"],
-                entry["url"]) == ("Basic inventory sync", "SKU-9", "shopify-eu", 3, True,
-                                  "https://shop.example/admin?page=2")
+        assert (
+            entry["event"],
+            entry["sku"],
+            entry["channel"],
+            entry["qty"],
+            entry["ok"],
+            entry["url"],
+        ) == (
+            "Basic inventory sync",
+            "SKU-9",
+            "shopify-eu",
+            3,
+            True,
+            "https://shop.example/admin?page=2",
+        )
 
 
 class TestGetLogger:
@@ -163,8 +230,13 @@ class TestGetLogger:
         """Initial values are bound to every line and secret ones are still masked."""
         with capture_logs(processors=[redact_secrets]) as logs:
             get_logger(channel="shopify-eu", task_id="t-7", auth_token="x1").info("tick")
-        assert logs[0] == {"event": "tick", "log_level": "info", "channel": "shopify-eu",
-                           "task_id": "t-7", "auth_token": MASK}
+        assert logs[0] == {
+            "event": "tick",
+            "log_level": "info",
+            "channel": "shopify-eu",
+            "task_id": "t-7",
+            "auth_token": MASK,
+        }
 
     def test_logger_name_is_the_calling_module(self, capsys: pytest.CaptureFixture[str]) -> None:
         """In JSON output the logger is named after the module that logs, not hub.logs."""
@@ -182,21 +254,24 @@ class TestConfigureLogging:
         lines = capsys.readouterr().err.splitlines()
         records = [json.loads(line) for line in lines]
         assert len(records) == 6
-        assert all(r["timestamp"].endswith("Z") and r["level"] == "info" and r["logger"]
-                   for r in records)
+        assert all(
+            r["timestamp"].endswith("Z") and r["level"] == "info" and r["logger"] for r in records
+        )
         assert records[2]["settings"]["auth"][0]["Password"] == MASK
         assert_clean("\n".join(lines))
 
     def test_auto_is_json_when_stderr_is_not_a_terminal(
-            self, capsys: pytest.CaptureFixture[str]) -> None:
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         """With stderr captured (not a tty), auto renders JSON, still redacted."""
         configure_logging()
         get_logger().info("auto", api_key="key-named-value", sku="SKU-1")
         line = json.loads(capsys.readouterr().err)
         assert line["api_key"] == MASK and line["sku"] == "SKU-1"
 
-    def test_environment_chooses_format_and_level(self, capsys: pytest.CaptureFixture[str],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_environment_chooses_format_and_level(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """STOCKHUB_LOG_FORMAT and STOCKHUB_LOG_LEVEL apply when the arguments are defaults."""
         monkeypatch.setenv("STOCKHUB_LOG_FORMAT", "console")
         monkeypatch.setenv("STOCKHUB_LOG_LEVEL", "warning")
@@ -207,8 +282,9 @@ class TestConfigureLogging:
         assert "hidden" not in err and "sku=SKU-1" in err and "key-named-value" not in err
         assert not err.lstrip().startswith("{")
 
-    def test_arguments_beat_environment(self, capsys: pytest.CaptureFixture[str],
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_arguments_beat_environment(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """An explicit format and level win over the environment variables."""
         monkeypatch.setenv("STOCKHUB_LOG_FORMAT", "console")
         monkeypatch.setenv("STOCKHUB_LOG_LEVEL", "ERROR")
@@ -249,15 +325,21 @@ class TestRenderedOutput:
     def test_stdlib_logging_is_redacted(self, fmt: str, capfd: pytest.CaptureFixture[str]) -> None:
         """Library logs through the stdlib root logger are rendered and redacted the same way."""
         configure_logging(fmt)
-        logging.getLogger("httpx").info("HTTP Request: GET %s?access_token=%s sku=%s",
-                                        "https://eu.myshopify.com/admin", SHOPIFY_TOKEN, "SKU-1")
+        logging.getLogger("httpx").info(
+            "HTTP Request: GET %s?access_token=%s sku=%s",
+            "https://eu.myshopify.com/admin",
+            SHOPIFY_TOKEN,
+            "SKU-1",
+        )
         logging.getLogger("sqlalchemy.engine").warning("connect %s as %s", DSN, SECRET_VALUE)
         err = capfd.readouterr().err
         assert SHOPIFY_TOKEN not in err and "dsn-pa55word" not in err and SECRET_VALUE not in err
         assert "SKU-1" in err and "db.internal" in err and "httpx" in err
         if fmt == "json":
             assert [json.loads(line)["logger"] for line in err.splitlines()] == [
-                "httpx", "sqlalchemy.engine"]
+                "httpx",
+                "sqlalchemy.engine",
+            ]
 
     @pytest.mark.parametrize("fmt", ["json", "console"])
     def test_tracebacks_are_redacted(self, fmt: str, capfd: pytest.CaptureFixture[str]) -> None:

@@ -110,8 +110,9 @@ class TestLoadCrosswalk:
 
     def test_duplicate_names_first_line(self, tmp_path):
         """A repeated (system, kind, external_id) names the line of its first occurrence."""
-        path = write(tmp_path, "crosswalk.csv",
-                     HEADER + "a,sku,1,X\na,location,1,L\n# note\na,sku,1,Y\n")
+        path = write(
+            tmp_path, "crosswalk.csv", HEADER + "a,sku,1,X\na,location,1,L\n# note\na,sku,1,Y\n"
+        )
         rows, problems = load_crosswalk(path)
         assert [r.hub_id for r in rows] == ["X", "L"]
         assert where(problems) == [(5, "external_id")]
@@ -131,28 +132,38 @@ class TestLoadCrosswalk:
 
     def test_non_utf8_names_the_line(self, tmp_path):
         """A file that is not UTF-8 is reported with the line of the first bad byte."""
-        path = write(tmp_path, "crosswalk.csv", (HEADER + "a,sku,1,X\na,sku,2,Caf\xe9\n")
-                     .encode("latin-1"))
+        path = write(
+            tmp_path, "crosswalk.csv", (HEADER + "a,sku,1,X\na,sku,2,Caf\xe9\n").encode("latin-1")
+        )
         rows, problems = load_crosswalk(path)
         assert rows == [] and where(problems) == [(3, None)] and "UTF-8" in problems[0].reason
 
     def test_bom_and_crlf_are_accepted(self, tmp_path):
         """A spreadsheet export with a byte-order mark and CRLF line ends reads cleanly."""
-        path = write(tmp_path, "crosswalk.csv", "\ufeff" + HEADER.replace("\n", "\r\n")
-                     + "a,sku,1,X\r\n")
+        path = write(
+            tmp_path, "crosswalk.csv", "\ufeff" + HEADER.replace("\n", "\r\n") + "a,sku,1,X\r\n"
+        )
         rows, problems = load_crosswalk(path)
         assert problems == [] and [(r.external_id, r.line) for r in rows] == [("1", 2)]
 
     def test_every_bad_row_is_reported(self, tmp_path):
         """Several bad rows are all reported, in line order, and the good rows still load."""
-        path = write(tmp_path, "crosswalk.csv", HEADER + "\n".join([
-            "a,sku,1,X",        # 2 good
-            "a,skus,2,X",       # 3 bad kind
-            "a,sku,3",          # 4 missing column
-            "a,sku,4,X",        # 5 good
-            "a,sku,1,Y",        # 6 duplicate of 2
-            "a,sku,5,X ",       # 7 whitespace
-        ]) + "\n")
+        path = write(
+            tmp_path,
+            "crosswalk.csv",
+            HEADER
+            + "\n".join(
+                [
+                    "a,sku,1,X",  # 2 good
+                    "a,skus,2,X",  # 3 bad kind
+                    "a,sku,3",  # 4 missing column
+                    "a,sku,4,X",  # 5 good
+                    "a,sku,1,Y",  # 6 duplicate of 2
+                    "a,sku,5,X ",  # 7 whitespace
+                ]
+            )
+            + "\n",
+        )
         rows, problems = load_crosswalk(path)
         assert [r.line for r in rows] == [2, 5]
         assert where(problems) == [(3, "kind"), (4, None), (6, "external_id"), (7, "hub_id")]
@@ -164,9 +175,15 @@ class TestLoadStatusMaps:
         write(tmp_path, "square.yaml", GOOD_STATUS + "read_only: [SOLD]\n")
         maps, problems = load_status_maps(tmp_path)
         assert problems == []
-        assert maps == [StatusMap("square", "inventory_state",
-                                  {"IN_STOCK": Bucket.ON_HAND, "SOLD": None},
-                                  frozenset({"SOLD"}), str(tmp_path / "square.yaml"))]
+        assert maps == [
+            StatusMap(
+                "square",
+                "inventory_state",
+                {"IN_STOCK": Bucket.ON_HAND, "SOLD": None},
+                frozenset({"SOLD"}),
+                str(tmp_path / "square.yaml"),
+            )
+        ]
 
     def test_unknown_state_at_run_time_is_an_error(self, tmp_path):
         """Asking for a state the map does not list raises MappingError naming the file."""
@@ -227,8 +244,11 @@ class TestLoadStatusMaps:
 
     def test_state_names_are_not_yaml_booleans(self, tmp_path):
         """A state spelled like a YAML 1.1 boolean (NO, ON) keeps its spelling."""
-        write(tmp_path, "x.yaml",
-              "system: x\nkind: inventory_state\nmap:\n  NO: null\n  ON: on_hand\n")
+        write(
+            tmp_path,
+            "x.yaml",
+            "system: x\nkind: inventory_state\nmap:\n  NO: null\n  ON: on_hand\n",
+        )
         (status_map,), problems = load_status_maps(tmp_path)
         assert problems == [] and set(status_map.map) == {"NO", "ON"}
 
@@ -261,8 +281,11 @@ class TestValidateMappings:
 
     def test_unknown_hub_codes(self, tmp_path):
         """SKU and location hub codes are checked against the known sets; orders are not."""
-        write(tmp_path, "crosswalk.csv", HEADER + "a,sku,1,TEE-RED-M\na,sku,2,tee-red-m\n"
-              "a,location,3,nowhere\na,order,4,S-1\n")
+        write(
+            tmp_path,
+            "crosswalk.csv",
+            HEADER + "a,sku,1,TEE-RED-M\na,sku,2,tee-red-m\na,location,3,nowhere\na,order,4,S-1\n",
+        )
         report = validate_mappings(tmp_path, known_skus=SKUS, known_locations=LOCATIONS)
         assert where(report.problems) == [(3, "hub_id"), (4, "hub_id")]
         assert "not in the item master" in report.problems[0].reason
@@ -299,5 +322,6 @@ class TestValidateMappings:
     def test_problem_text(self):
         """A problem reads file:line: field: reason, leaving out what it does not know."""
         assert str(Problem("mappings/crosswalk.csv", 7, "kind", "bad")) == (
-            "mappings/crosswalk.csv:7: kind: bad")
+            "mappings/crosswalk.csv:7: kind: bad"
+        )
         assert str(Problem("mappings", None, None, "missing")) == "mappings: missing"
