@@ -30,7 +30,14 @@ from urllib.parse import quote
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-__all__ = ["MASK", "configure_logging", "get_logger", "redact_secrets", "register_secret"]
+__all__ = [
+    "MASK",
+    "configure_logging",
+    "get_logger",
+    "redact_secrets",
+    "register_secret",
+    "scrub_text",
+]
 
 MASK = "***"
 FORMATS = ("auto", "json", "console")
@@ -46,14 +53,16 @@ _SECRET_WORDS = (
 _SECRET_KEY = re.compile(_SECRET_WORDS, re.IGNORECASE)
 _B64 = r"[A-Za-z0-9+/]{8,}={0,2}(?![A-Za-z0-9+/=])"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # header lines: "Authorization: Token abc", "Cookie: a=b; c=d", "X-Shopify-Access-Token: x"
+    # credential headers: "Authorization: Token abc", "X-Shopify-Access-Token: x" (scheme + value)
     (
         re.compile(
-            r"(?i)(?<![\w-])((?:proxy-)?authorization|(?:set-)?cookie|x-[\w-]*(?:token|key))"
-            r"(\s*:\s*)[^\r\n\"'}]+"
+            r"(?i)(?<![\w-])((?:proxy-)?authorization|x-[\w-]*(?:token|key))(\"?\s*:\s*\"?)"
+            r"(?:(?:bearer|basic|token|digest|negotiate)\s+)?[^\s\"'},]+"
         ),
         r"\1\2" + MASK,
     ),
+    # cookie headers: "Cookie: a=b; c=d" (the whole line: cookies hold several values)
+    (re.compile(r"(?i)(?<![\w-])((?:set-)?cookie)(\s*:\s*)[^\r\n\"'}]+"), r"\1\2" + MASK),
     (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1" + MASK),
     # scheme://user:password@host (the password may itself contain "@")
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/:@]*:)[^\s/?#]+(?=@)"), r"\1" + MASK),
@@ -103,8 +112,12 @@ def _mask_basic(match: re.Match[str]) -> str:
     return match.group(1) + MASK if looks_b64 else match.group(0)
 
 
-def _scrub(text: str) -> str:
-    """``text`` with registered secrets and credential shapes replaced by ``***``."""
+def scrub_text(text: str) -> str:
+    """``text`` with registered secrets and credential shapes replaced by ``***``.
+
+    The one masking routine of the hub: log records and error messages built at the HTTP edge
+    (``hub.http.redact``) both go through it, so a new token shape is added in one place.
+    """
     pattern = _secrets_pattern
     if pattern is not None:
         text = pattern.sub(MASK, text)
@@ -116,7 +129,7 @@ def _scrub(text: str) -> str:
 def _redact(value: Any, depth: int = 0) -> Any:
     """A copy of ``value`` safe to render; objects are checked through their ``str``/``repr``."""
     if isinstance(value, str):
-        return _scrub(value)
+        return scrub_text(value)
     if isinstance(value, _PRIMITIVES):
         return value
     if depth < _MAX_DEPTH:
@@ -133,8 +146,8 @@ def _redact(value: Any, depth: int = 0) -> Any:
                 else (tuple(items) if isinstance(value, tuple) else type(value)(items))
             )
     for text in (str(value), repr(value)):  # what the renderers will print
-        if _scrub(text) != text:
-            return _scrub(str(value))
+        if scrub_text(text) != text:
+            return scrub_text(str(value))
     return value
 
 
@@ -143,7 +156,7 @@ def _is_secret_key(key: Any) -> bool:
 
 
 def _redact_key(key: Any) -> Any:
-    return _scrub(key) if isinstance(key, str) else key
+    return scrub_text(key) if isinstance(key, str) else key
 
 
 def redact_secrets(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
