@@ -1,6 +1,13 @@
 """The inventory ledger: apply canonical events idempotently, one transaction each."""
 
-from hub.ledger.apply import HANDLERS, Outcome, apply_all, apply_event, release_parked
+from hub.ledger.apply import (
+    HANDLERS,
+    Outcome,
+    apply_all,
+    apply_batch,
+    apply_event,
+    release_parked,
+)
 from hub.ledger.context import LedgerPolicy
 from hub.ledger.items import upsert_item
 from hub.ledger.returns import returns_in_limbo
@@ -10,6 +17,7 @@ __all__ = [
     "LedgerPolicy",
     "Outcome",
     "apply_all",
+    "apply_batch",
     "apply_event",
     "release_parked",
     "returns_in_limbo",

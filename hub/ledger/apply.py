@@ -87,53 +87,86 @@ def apply_event(engine: sa.Engine, event: Event, policy: LedgerPolicy | None = N
     policy = policy or LedgerPolicy()
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            return _apply_once(engine, event, policy)
-        except Unmapped as exc:
-            return _set_aside(engine, event, EventStatus.PARKED, exc)
+            with session_scope(engine) as session:
+                return _apply_in(session, event, policy)
         except PermanentError as exc:
-            return _set_aside(engine, event, EventStatus.REJECTED, exc)
+            with session_scope(engine) as session:
+                return _set_aside_in(session, event, exc)
         except sa.exc.DBAPIError as exc:
             if attempt == MAX_ATTEMPTS or not _retryable(exc):
                 raise
     raise AssertionError("unreachable")
 
 
-def _apply_once(engine: sa.Engine, event: Event, policy: LedgerPolicy) -> Outcome:
+def apply_batch(
+    engine: sa.Engine, events: list[Event], policy: LedgerPolicy | None = None
+) -> list[Outcome]:
+    """Apply events that arrived together in ONE transaction, each inside its own savepoint.
+
+    Same outcomes as ``apply_event`` one by one (a rejected or parked event rolls back only its
+    savepoint and is kept in the same transaction), at a fraction of the commits. If the database
+    reports a conflict (a concurrent twin, a deadlock), the batch is rolled back as a whole and
+    its events are applied one at a time, with ``apply_event``'s retries.
+    """
+    policy = policy or LedgerPolicy()
+    try:
+        with session_scope(engine) as session:
+            return [_apply_savepointed(session, event, policy) for event in events]
+    except sa.exc.DBAPIError as exc:
+        if not _retryable(exc):
+            raise
+    return [apply_event(engine, event, policy) for event in events]
+
+
+def _apply_savepointed(session: Session, event: Event, policy: LedgerPolicy) -> Outcome:
+    savepoint = session.begin_nested()
+    try:
+        outcome = _apply_in(session, event, policy)
+    except PermanentError as exc:
+        savepoint.rollback()
+        return _set_aside_in(session, event, exc)
+    savepoint.commit()
+    return outcome
+
+
+def _apply_in(session: Session, event: Event, policy: LedgerPolicy) -> Outcome:
+    """The work of applying one event, inside the caller's transaction."""
     payload, digest = _payload(event)
-    with session_scope(engine) as session:
-        record = session.exec(
-            select(EventRecord).where(EventRecord.key == event.id).with_for_update()
-        ).first()
-        if record is not None and record.status == EventStatus.APPLIED.value:
-            return _duplicate(session, event, record, digest)
-        if record is None:
-            record = EventRecord(
-                key=event.id,
-                type=event.type,
-                source=event.source,
-                occurred_at=event.occurred_at,
-                status=EventStatus.APPLIED.value,
-                payload=payload,
-                payload_hash=digest,
-            )
-        else:
-            record.attempts += 1
+    record = session.exec(
+        select(EventRecord).where(EventRecord.key == event.id).with_for_update()
+    ).first()
+    if record is not None and record.status == EventStatus.APPLIED.value:
+        return _duplicate(session, event, record, digest)
+    if record is None:
+        record = EventRecord(
+            key=event.id,
+            type=event.type,
+            source=event.source,
+            occurred_at=event.occurred_at,
+            status=EventStatus.APPLIED.value,
+            payload=payload,
+            payload_hash=digest,
+            applied_at=utcnow(),
+        )
         session.add(record)
         session.flush()  # a concurrent twin blocks here until we commit, then retries
-        ctx = ApplyContext(session, event, policy)
-        HANDLERS[event.type](ctx, event.data)
-        was_waiting = record.status != EventStatus.APPLIED.value
+        was_waiting = False
+    else:
+        was_waiting = True  # parked or rejected before: apply it now
+    ctx = ApplyContext(session, event, policy)
+    HANDLERS[event.type](ctx, event.data)
+    if was_waiting:
         record.status, record.applied_at = EventStatus.APPLIED.value, utcnow()
         record.payload, record.payload_hash = payload, digest
         record.error, record.waiting_for = None, None
+        record.attempts += 1
         session.add(record)
-        if was_waiting:
-            resolve_exceptions(
-                session, subject=f"event:{event.id}", note="event applied on a later attempt"
-            )
-        return Outcome(
-            "applied", event.id, notes=ctx.notes, entries=ctx.entries, touched_skus=ctx.touched_skus
+        resolve_exceptions(
+            session, subject=f"event:{event.id}", note="event applied on a later attempt"
         )
+    return Outcome(
+        "applied", event.id, notes=ctx.notes, entries=ctx.entries, touched_skus=ctx.touched_skus
+    )
 
 
 def _duplicate(session: Session, event: Event, record: EventRecord, digest: str) -> Outcome:
@@ -152,37 +185,37 @@ def _duplicate(session: Session, event: Event, record: EventRecord, digest: str)
     )
 
 
-def _set_aside(engine: sa.Engine, event: Event, status: EventStatus, exc: PermanentError):
+def _set_aside_in(session: Session, event: Event, exc: PermanentError) -> Outcome:
     """Keep a parked or rejected event and its reason; nothing it asked for is applied."""
+    status = EventStatus.PARKED if isinstance(exc, Unmapped) else EventStatus.REJECTED
     payload, digest = _payload(event)
     waiting = exc.waiting_for if isinstance(exc, Unmapped) else None
-    with session_scope(engine) as session:
-        record = session.exec(select(EventRecord).where(EventRecord.key == event.id)).first()
-        if record is not None and record.status == EventStatus.APPLIED.value:
-            return Outcome("duplicate", event.id, message="already applied; nothing changed")
-        record = record or EventRecord(
-            key=event.id,
-            type=event.type,
-            source=event.source,
-            occurred_at=event.occurred_at,
-            status=status.value,
-            payload=payload,
-            payload_hash=digest,
-            attempts=0,
-        )
-        record.status, record.error, record.waiting_for = status.value, exc.to_dict(), waiting
-        record.payload, record.payload_hash = payload, digest
-        record.attempts += 1
-        session.add(record)
-        record_exception(
-            session,
-            kind=exc.kind,
-            subject=f"event:{event.id}",
-            message=str(exc),
-            severity=Severity.WARNING if waiting else Severity.ERROR,
-            channel=None,
-            details={"event": payload, "error": exc.to_dict()},
-        )
+    record = session.exec(select(EventRecord).where(EventRecord.key == event.id)).first()
+    if record is not None and record.status == EventStatus.APPLIED.value:
+        return Outcome("duplicate", event.id, message="already applied; nothing changed")
+    record = record or EventRecord(
+        key=event.id,
+        type=event.type,
+        source=event.source,
+        occurred_at=event.occurred_at,
+        status=status.value,
+        payload=payload,
+        payload_hash=digest,
+        attempts=0,
+    )
+    record.status, record.error, record.waiting_for = status.value, exc.to_dict(), waiting
+    record.payload, record.payload_hash = payload, digest
+    record.attempts += 1
+    session.add(record)
+    record_exception(
+        session,
+        kind=exc.kind,
+        subject=f"event:{event.id}",
+        message=str(exc),
+        severity=Severity.WARNING if waiting else Severity.ERROR,
+        channel=None,
+        details={"event": payload, "error": exc.to_dict()},
+    )
     return Outcome(status.value, event.id, message=exc.message, field=exc.field, fix=exc.fix)
 
 

@@ -72,13 +72,12 @@ class ApplyContext:
 
     def sku(self, code: str, field_name: str) -> Sku:
         """The SKU a code names (hub code, or the source system's id via the crosswalk), locked."""
-        sku = self._sku_by_code(code)
+        sku = self._sku_by_code(code, lock=True)
         if sku is None:
             hub_code = self._crosswalk(RefKind.SKU, code)
-            sku = self._sku_by_code(hub_code) if hub_code else None
+            sku = self._sku_by_code(hub_code, lock=True) if hub_code else None
         if sku is None:
             raise Unmapped(self.event.source, RefKind.SKU, code, field_name)
-        self.lock(sku)
         return sku
 
     def location(self, code: str, field_name: str) -> Location:
@@ -235,8 +234,14 @@ class ApplyContext:
             )
         )
 
-    def _sku_by_code(self, code: str) -> Sku | None:
-        return self.session.exec(select(Sku).where(Sku.code == code)).first()
+    def _sku_by_code(self, code: str, *, lock: bool = False) -> Sku | None:
+        """Find (and, with ``lock``, lock) a SKU in one round trip."""
+        query = select(Sku).where(Sku.code == code)
+        sku = self.session.exec(query.with_for_update() if lock else query).first()
+        if sku is not None and lock:
+            self._locked.add(sku.id)
+            self.touched_skus.add(sku.code)
+        return sku
 
     def _location_by_code(self, code: str) -> Location | None:
         return self.session.exec(select(Location).where(Location.code == code)).first()
