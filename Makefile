@@ -26,6 +26,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
+## bench: ledger ingest against the database's own commit rate (on demand, not in CI)
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks.bench_ingest $(BENCH_ARGS)
+
 ## lint: ruff over the code base
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff
