@@ -10,9 +10,13 @@ S seconds" holds exactly (a fixed window would let 2N through around a boundary)
   shares it (:class:`SQLiteMovingWindowStorage`);
 * ``memory://`` for a single process (tests).
 
-Measured on the 2-core development machine (tests/sdk/test_ratelimit.py): two processes
-sharing a 10 calls/s limit against a local counting server never exceeded 10 in any 1-second
-window.
+What is guaranteed: at most N acquisitions in any window of S seconds, by the limiter's clock,
+across every thread and process sharing the storage. What a vendor sees also includes network
+delivery jitter: measured on the 2-core development machine (tests/sdk/test_ratelimit.py), two
+processes sharing a 10 calls/s limit delivered at most 10 requests in any 0.95 s window to a
+local counting server, but once 11 within exactly 1.0 s, because one request travelled slower
+than the next. Declare a channel's limit a little below the vendor's hard limit (the connector
+guide says so), or rely on the vendor's burst allowance.
 """
 
 from __future__ import annotations
