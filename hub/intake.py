@@ -14,7 +14,7 @@ from typing import Any
 from hub.errors import ValidationError
 from hub.events import parse_event
 from hub.exception_log import record_exception
-from hub.ledger import Outcome, apply_batch, apply_event
+from hub.ledger import Outcome, apply_batch, apply_event, release_parked
 
 MAX_LINE_CHARS = 1_000_000
 
@@ -48,8 +48,14 @@ def _flush(hub: Any, pending: list[tuple[int, Any]]) -> Iterator[tuple[int, Outc
         return
     outcomes = apply_batch(hub.engine, [event for _, event in pending], hub.policy)
     numbers = [number for number, _ in pending]
+    new_items = any(
+        event.type == "item.upserted" and outcome.status == "applied"
+        for (_, event), outcome in zip(pending, outcomes, strict=True)
+    )
     pending.clear()
     yield from zip(numbers, outcomes, strict=True)
+    if new_items:  # events parked for these SKUs can apply now
+        release_parked(hub.engine, hub.policy)
 
 
 def post_one(hub: Any, text: str, where: str) -> Outcome:

@@ -262,3 +262,31 @@ class TestExceptionsCommand:
     def test_unknown_id_is_a_clear_error(self, hub_dir):
         """Asking for an id that does not exist says how to find ids."""
         assert "exceptions list" in run(hub_dir(), "exceptions", "show", "999", expect=2).stderr
+
+
+class TestParkedReleasedByItemEvents:
+    def test_item_upserted_event_releases_events_waiting_for_that_sku(self, hub_dir, tmp_path):
+        """A sale of an unknown SKU parks; the item arriving as an event applies it."""
+        workdir = hub_dir()
+        sale = {
+            "id": "s/1",
+            "type": "stock.adjusted",
+            "source": "wms",
+            "occurred_at": "2026-11-22T09:00:00Z",
+            "data": {"sku": "SOCK-BLK", "location": "dc-east", "delta": 12, "reason": "receipt"},
+        }
+        item = {
+            "id": "pim/SOCK-BLK",
+            "type": "item.upserted",
+            "source": "ops",
+            "occurred_at": "2026-11-22T09:30:00Z",
+            "data": {"sku": "SOCK-BLK", "title": "Socks, black"},
+        }
+        first, second = tmp_path / "1.jsonl", tmp_path / "2.jsonl"
+        first.write_text(json.dumps(sale) + "\n")
+        second.write_text(json.dumps(item) + "\n")
+        parked = json.loads(run(workdir, "events", "post", str(first), "--json").stdout)
+        assert parked["summary"]["parked"] == 1
+        run(workdir, "events", "post", str(second))
+        view = json.loads(run(workdir, "stock", "show", "SOCK-BLK", "--json").stdout)
+        assert view["locations"]["dc-east"]["on_hand"] == 12

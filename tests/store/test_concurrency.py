@@ -13,8 +13,6 @@ from hub.store import make_engine
 from tests.conftest import make_hub
 from tests.helpers import count, event
 
-pytestmark = pytest.mark.postgres
-
 CHANNELS = ("shopify-us", "amazon-us")  # both sell from dc-east
 
 
@@ -55,6 +53,7 @@ def check_allocation(hub, orders: int, quantity: int) -> None:
     assert view["oversold"] == orders * quantity - 25  # the excess, exactly
 
 
+@pytest.mark.postgres
 class TestLastUnitsRace:
     def test_threads_never_allocate_more_than_on_hand(self, pg_hub):
         """40 threads, two channels, 3 units each against 25 on hand: 25 reserved, 95 oversold."""
@@ -85,3 +84,19 @@ class TestLastUnitsRace:
         assert sorted(results) == ["applied"] + ["duplicate"] * 11
         with pg_hub.session() as session:
             assert stock_view(session, "MUG-WHT")["locations"]["dc-east"]["reserved"] == 2
+
+
+class TestEmbeddedRace:
+    def test_threads_on_either_database_never_over_allocate(self, settings, engine):
+        """The same race on SQLite (BEGIN IMMEDIATE) and PostgreSQL (row locks)."""
+        hub = make_hub(settings, engine)
+        count(hub, "MUG-WHT", "dc-east", 25, "06:00", "wms")
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(
+                pool.map(
+                    lambda n: apply_event(hub.engine, order_event(n, 3), hub.policy).status,
+                    range(20),
+                )
+            )
+        assert results == ["applied"] * 20
+        check_allocation(hub, 20, 3)
