@@ -6,12 +6,14 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from hub.errors import HubError
 
@@ -56,6 +58,15 @@ def handle_errors(func: F) -> F:
 def problem(text: object, colour: str = "red") -> None:
     """Print one problem line to stderr, literally (no markup, never wrapped)."""
     err_console.print(f"[{colour}]{_escape(str(text))}[/]", highlight=False)
+
+
+@contextmanager
+def progress_bar(label: str, total: int, *, quiet: bool = False) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for long work; yields ``advance(n)``. Hidden with --json."""
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, disable=quiet, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n=1: progress.advance(task, n)
 
 
 def print_json(data: Any) -> None:

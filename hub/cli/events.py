@@ -7,16 +7,15 @@ from collections import Counter
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from hub.cli.common import (
     EXIT_REJECTED,
     console,
-    err_console,
     handle_errors,
     open_hub,
     print_json,
     problem,
+    progress_bar,
 )
 
 app = typer.Typer(help="Post and inspect canonical events.", no_args_is_help=True)
@@ -50,15 +49,7 @@ def post(
         lines, origin = path.read_text(encoding="utf-8").splitlines(), path.name
     counts: Counter[str] = Counter()
     results = []
-    with Progress(
-        TextColumn("posting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err_console,
-        disable=as_json,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("events", total=len(lines))
+    with progress_bar("posting", len(lines), quiet=as_json) as advance:
         for number, outcome in post_lines(hub, lines, origin):
             counts[outcome.status] += 1
             results.append({"line": number, **outcome.to_dict()})
@@ -69,7 +60,7 @@ def post(
                     f"{origin}:{number}: {outcome.status}: {where}{outcome.message}{fix}",
                     "red" if outcome.status == "rejected" else "yellow",
                 )
-            progress.advance(task)
+            advance()
     summary = {k: counts.get(k, 0) for k in ("applied", "duplicate", "parked", "rejected")}
     if as_json:
         print_json({"summary": summary, "events": results})

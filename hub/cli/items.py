@@ -5,9 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from hub.cli.common import EXIT_REJECTED, console, err_console, handle_errors, open_hub, print_json
+from hub.cli.common import (
+    EXIT_REJECTED,
+    console,
+    handle_errors,
+    open_hub,
+    print_json,
+    progress_bar,
+)
 from hub.cli.common import problem as show_problem
 
 app = typer.Typer(help="Manage the item master (SKUs, barcodes, bundles).", no_args_is_help=True)
@@ -31,17 +37,8 @@ def import_(
 
     hub = open_hub(ctx)
     total = len(read_items(file)[0])
-    with Progress(
-        TextColumn("importing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        disable=as_json,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("items", total=total)
-        report = import_items(hub.engine, file, progress=lambda n: progress.advance(task, n))
+    with progress_bar("importing", total, quiet=as_json) as advance:
+        report = import_items(hub.engine, file, progress=advance)
     released = release_parked(hub.engine, hub.policy) if report.imported else []
     if as_json:
         print_json(

@@ -53,3 +53,12 @@ def hub_dir(tmp_path: Path, request: pytest.FixtureRequest):
         return workdir
 
     return make
+
+
+def post_events(workdir: Workdir, *events: dict, expect: int = 0) -> dict:
+    """Write ``events`` as a JSON Lines file in the hub folder and post it; the --json report."""
+    import json
+
+    path = workdir.path / f"posted-{len(list(workdir.path.glob('posted-*.jsonl')))}.jsonl"
+    path.write_text("".join(json.dumps(event) + "\n" for event in events))
+    return json.loads(run(workdir, "events", "post", str(path), "--json", expect=expect).stdout)

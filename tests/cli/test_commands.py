@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from hub.cli.main import app
-from tests.cli.conftest import Workdir, run
+from tests.cli.conftest import Workdir, post_events, run
 
 
 def all_commands() -> list[list[str]]:
@@ -92,28 +92,24 @@ class TestItemsImport:
 
 
 class TestStockShow:
-    def test_table_shows_locations_and_channels(self, hub_dir, tmp_path):
+    def test_table_shows_locations_and_channels(self, hub_dir):
         """The human view lists every location row and every channel's ATP."""
         workdir = hub_dir()
-        events = tmp_path / "e.jsonl"
-        events.write_text(
-            json.dumps(
-                {
-                    "id": "c1",
-                    "type": "stock.counted",
-                    "source": "wms",
-                    "occurred_at": "2026-11-22T06:00:00Z",
-                    "data": {
-                        "sku": "TEE-RED-M",
-                        "location": "dc-east",
-                        "as_of": "2026-11-22T06:00:00Z",
-                        "quantities": {"on_hand": 12},
-                    },
-                }
-            )
-            + "\n"
+        post_events(
+            workdir,
+            {
+                "id": "c1",
+                "type": "stock.counted",
+                "source": "wms",
+                "occurred_at": "2026-11-22T06:00:00Z",
+                "data": {
+                    "sku": "TEE-RED-M",
+                    "location": "dc-east",
+                    "as_of": "2026-11-22T06:00:00Z",
+                    "quantities": {"on_hand": 12},
+                },
+            },
         )
-        run(workdir, "events", "post", str(events))
         out = run(workdir, "stock", "show", "TEE-RED-M").stdout
         assert "dc-east" in out and "12" in out
         assert "shopify-us" in out and "11" in out  # 12 minus safety stock 1
@@ -161,23 +157,19 @@ class TestMappings:
         assert f"crosswalk.csv:{len(lines)}: hub_id: 'dc-west' is not a location" in result.stderr
         assert "mappings not loaded" in run(workdir, "mappings", "import", expect=1).stderr
 
-    def test_import_applies_events_parked_for_the_new_mapping(self, hub_dir, tmp_path):
+    def test_import_applies_events_parked_for_the_new_mapping(self, hub_dir):
         """An event for an unmapped ShipBob id parks, then applies when its row is imported."""
         workdir = hub_dir()
-        events = tmp_path / "e.jsonl"
-        events.write_text(
-            json.dumps(
-                {
-                    "id": "shipbob/adj/1",
-                    "type": "stock.adjusted",
-                    "source": "shipbob",
-                    "occurred_at": "2026-11-22T08:00:00Z",
-                    "data": {"sku": "1180499", "location": "156", "delta": 7, "reason": "receipt"},
-                }
-            )
-            + "\n"
+        posted = post_events(
+            workdir,
+            {
+                "id": "shipbob/adj/1",
+                "type": "stock.adjusted",
+                "source": "shipbob",
+                "occurred_at": "2026-11-22T08:00:00Z",
+                "data": {"sku": "1180499", "location": "156", "delta": 7, "reason": "receipt"},
+            },
         )
-        posted = json.loads(run(workdir, "events", "post", str(events), "--json").stdout)
         assert posted["summary"]["parked"] == 1
         crosswalk = workdir.path / "mappings" / "crosswalk.csv"
         crosswalk.write_text(crosswalk.read_text() + "shipbob,sku,1180499,TEE-BLU-M\n")
@@ -187,28 +179,24 @@ class TestMappings:
 
 
 class TestReturnsCommand:
-    def test_limbo_lists_old_open_returns_and_raises_them(self, hub_dir, tmp_path):
+    def test_limbo_lists_old_open_returns_and_raises_them(self, hub_dir):
         """A return past the SLA is listed under --limbo and recorded as an exception once."""
         workdir = hub_dir()
-        events = tmp_path / "r.jsonl"
-        events.write_text(
-            json.dumps(
-                {
-                    "id": "r/old",
-                    "type": "return.received",
-                    "source": "shopify-us",
-                    "occurred_at": "2026-01-05T10:00:00Z",
-                    "data": {
-                        "return": "R-OLD",
-                        "channel": "shopify-us",
-                        "location": "dc-east",
-                        "lines": [{"sku": "MUG-WHT", "quantity": 1}],
-                    },
-                }
-            )
-            + "\n"
+        post_events(
+            workdir,
+            {
+                "id": "r/old",
+                "type": "return.received",
+                "source": "shopify-us",
+                "occurred_at": "2026-01-05T10:00:00Z",
+                "data": {
+                    "return": "R-OLD",
+                    "channel": "shopify-us",
+                    "location": "dc-east",
+                    "lines": [{"sku": "MUG-WHT", "quantity": 1}],
+                },
+            },
         )
-        run(workdir, "events", "post", str(events))
         listed = json.loads(run(workdir, "returns", "list", "--limbo", "--json").stdout)
         assert [r["return"] for r in listed] == ["R-OLD"] and listed[0]["age_hours"] > 72
         run(workdir, "returns", "list", "--limbo")
@@ -226,27 +214,23 @@ class TestReturnsCommand:
 
 
 class TestExceptionsCommand:
-    def test_list_show_and_resolve_an_oversold_problem(self, hub_dir, tmp_path):
+    def test_list_show_and_resolve_an_oversold_problem(self, hub_dir):
         """An oversold order appears in the log, can be inspected and resolved with a note."""
         workdir = hub_dir()
-        events = tmp_path / "o.jsonl"
-        events.write_text(
-            json.dumps(
-                {
-                    "id": "o/1",
-                    "type": "order.placed",
-                    "source": "amazon-us",
-                    "occurred_at": "2026-11-22T08:00:00Z",
-                    "data": {
-                        "channel": "amazon-us",
-                        "order": "A-9",
-                        "lines": [{"line": "1", "sku": "TEE-RED-L", "quantity": 2}],
-                    },
-                }
-            )
-            + "\n"
+        post_events(
+            workdir,
+            {
+                "id": "o/1",
+                "type": "order.placed",
+                "source": "amazon-us",
+                "occurred_at": "2026-11-22T08:00:00Z",
+                "data": {
+                    "channel": "amazon-us",
+                    "order": "A-9",
+                    "lines": [{"line": "1", "sku": "TEE-RED-L", "quantity": 2}],
+                },
+            },
         )
-        run(workdir, "events", "post", str(events))
         listed = json.loads(
             run(workdir, "exceptions", "list", "--channel", "amazon-us", "--json").stdout
         )
@@ -265,7 +249,7 @@ class TestExceptionsCommand:
 
 
 class TestParkedReleasedByItemEvents:
-    def test_item_upserted_event_releases_events_waiting_for_that_sku(self, hub_dir, tmp_path):
+    def test_item_upserted_event_releases_events_waiting_for_that_sku(self, hub_dir):
         """A sale of an unknown SKU parks; the item arriving as an event applies it."""
         workdir = hub_dir()
         sale = {
@@ -282,11 +266,7 @@ class TestParkedReleasedByItemEvents:
             "occurred_at": "2026-11-22T09:30:00Z",
             "data": {"sku": "SOCK-BLK", "title": "Socks, black"},
         }
-        first, second = tmp_path / "1.jsonl", tmp_path / "2.jsonl"
-        first.write_text(json.dumps(sale) + "\n")
-        second.write_text(json.dumps(item) + "\n")
-        parked = json.loads(run(workdir, "events", "post", str(first), "--json").stdout)
-        assert parked["summary"]["parked"] == 1
-        run(workdir, "events", "post", str(second))
+        assert post_events(workdir, sale)["summary"]["parked"] == 1
+        post_events(workdir, item)
         view = json.loads(run(workdir, "stock", "show", "SOCK-BLK", "--json").stdout)
         assert view["locations"]["dc-east"]["on_hand"] == 12
