@@ -33,7 +33,14 @@ def apply_shipped(ctx: ApplyContext, data: TransferShipped) -> None:
     ship(ctx, transfer, source, target, data.lines, "data.lines")
 
 
-def ship(ctx, transfer: Transfer, source: Location, target: Location, lines, path: str) -> None:
+def ship(
+    ctx: ApplyContext,
+    transfer: Transfer,
+    source: Location | None,
+    target: Location,
+    lines: list[SkuQuantity],
+    path: str,
+) -> None:
     """Move units out of ``source`` on_hand into ``target`` in_transit (used by returns too)."""
     for index, line in enumerate(lines):
         sku = ctx.sku(line.sku, f"{path}[{index}].sku")
@@ -104,8 +111,9 @@ def _line(ctx: ApplyContext, transfer: Transfer, sku: Sku) -> TransferLine:
 
 
 def _update_status(ctx: ApplyContext, transfer: Transfer) -> None:
-    lines = ctx.session.exec(select(TransferLine).where(TransferLine.transfer_id == transfer.id))
-    lines = list(lines)
+    lines = list(
+        ctx.session.exec(select(TransferLine).where(TransferLine.transfer_id == transfer.id))
+    )
     if lines and all(line.received >= line.shipped > 0 for line in lines):
         transfer.status = TransferStatus.RECEIVED.value
     elif any(line.received for line in lines):
