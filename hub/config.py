@@ -8,6 +8,7 @@ without the token can still read stock. See docs/configuration.md.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -16,36 +17,60 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from hub.errors import ConfigError
 from hub.vocabulary import LocationKind
 
-Code = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s]+$")]
+Code = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S+$")]
 Count = Annotated[int, Field(ge=0)]
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-SECRET_KEY = re.compile(
-    r"token|secret|password|passwd|credential|api_?key|private_key|client_secret|refresh",
-    re.IGNORECASE,
-)
+SECRET_KEY = re.compile(r"token|secret|passw(or)?d|credential|api_?key|private_key|refresh", re.I)
+URL_OVERRIDES = {"database_url": "STOCKHUB_DATABASE_URL", "broker_url": "STOCKHUB_BROKER_URL"}
+_RELATIVE_SQLITE = re.compile(r"^(sqlite(?:\+\w+)?:///)(?![/:]|file:)(.+)$")
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)  # inputs may be secret
 
 
 class HubSection(_Section):
+    """``[hub]``: where the hub keeps its data, and who may write anything."""
+
     database_url: str = "sqlite:///stockhub.db"
     broker_url: str = ""
     mappings_dir: str = "mappings"
     operators: list[Code] = ["ops", "stockhub"]
-    item_owner: str = ""
+    item_owner: Annotated[str, Field(pattern=r"^\S*$")] = ""
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, url: str) -> str:
+        if REFERENCE.fullmatch(url) or url.startswith(("sqlite:", "postgresql", "postgres://")):
+            return url  # the value is not echoed: it may hold a password
+        raise ValueError(
+            "must start with sqlite:// or postgresql; write e.g. sqlite:///stockhub.db or "
+            "postgresql+psycopg://user@host/db (in stockhub.toml or $STOCKHUB_DATABASE_URL)"
+        )
 
 
 class ReturnsSection(_Section):
+    """``[returns]``: how long a return may wait for a disposition before it is flagged."""
+
     sla_hours: float = Field(default=72, gt=0)
 
 
@@ -65,9 +90,20 @@ class ChannelConfig(_Section):
     priority: int = 100
     settings: dict[str, Any] = {}
 
+    @field_validator("settings")
+    @classmethod
+    def _secrets_by_reference(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        problems = list(_literal_secrets(value, "", "", str(info.data.get("connector", ""))))
+        if problems:
+            details = "; ".join(problems)
+            raise PydanticCustomError(
+                "literal_secret", "{details}", {"details": details, "problems": problems}
+            )
+        return value
+
     def resolved_settings(self) -> dict[str, Any]:
-        """The connector settings with ``${VAR}`` references replaced from the environment."""
-        return _resolve(self.settings, f"channels[{self.code}].settings")
+        """Settings with ``${VAR}`` filled in now: only a connector that runs needs its token."""
+        return _resolve(self.settings, f"channels[{self.code}].settings", secret=False)
 
 
 class RuleConfig(_Section):
@@ -77,24 +113,53 @@ class RuleConfig(_Section):
     floor: Count | None = None
     cap: Count | None = None
 
+    @model_validator(mode="after")
+    def _floor_within_cap(self) -> RuleConfig:
+        if self.floor is not None and self.cap is not None and self.floor > self.cap:
+            raise ValueError(f"floor {self.floor} exceeds cap {self.cap}; lower floor or raise cap")
+        return self
+
+
+class _UrlOverrides(PydanticBaseSettingsSource):
+    """$STOCKHUB_DATABASE_URL / $STOCKHUB_BROKER_URL beat the file: deployments swap services,
+    not files. No other variable is read, so nothing else can change behind the file's back."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        hub = {key: value for key, name in URL_OVERRIDES.items() if (value := os.environ.get(name))}
+        return {"hub": hub} if hub else {}
+
 
 class Settings(BaseSettings):
-    """The whole hub configuration; environment variables override selected keys."""
+    """The whole hub. Build it with ``load_settings``; in tests ``Settings(hub={...}, ...)``
+    (pass sections as dicts so the URL variables merge into them)."""
 
-    model_config = SettingsConfigDict(extra="forbid", env_prefix="STOCKHUB_")
+    model_config = SettingsConfigDict(extra="forbid", hide_input_in_errors=True)
 
-    hub: HubSection = HubSection()
-    returns: ReturnsSection = ReturnsSection()
+    hub: HubSection = Field(default_factory=HubSection)
+    returns: ReturnsSection = Field(default_factory=ReturnsSection)
     locations: list[LocationConfig] = []
     channels: list[ChannelConfig] = []
     rules: list[RuleConfig] = []
 
     _config_path: Path | None = PrivateAttr(default=None)
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (_UrlOverrides(settings_cls), init_settings)  # first wins: environment, then file
+
     @model_validator(mode="after")
     def _cross_check(self) -> Settings:
-        problems = _cross_problems(self.model_dump(mode="json"))
-        if problems:
+        if problems := _cross_problems(self.model_dump(mode="json")):
             raise ValueError("\n".join(problems))
         return self
 
@@ -104,25 +169,20 @@ class Settings(BaseSettings):
 
     @property
     def base_dir(self) -> Path:
+        """Relative paths in the file mean "next to the file", whatever the working directory."""
         return self._config_path.parent if self._config_path else Path.cwd()
 
     @property
     def database_url(self) -> str:
-        """The database URL: env override, references resolved, relative SQLite paths anchored."""
-        url = os.environ.get("STOCKHUB_DATABASE_URL") or self.hub.database_url
-        url = _resolve(url, "hub.database_url")
-        prefix = "sqlite:///"
-        if url.startswith(prefix) and not url.startswith(prefix + "/"):
-            rest = url[len(prefix) :]
-            if rest and not rest.startswith(":memory:"):
-                url = prefix + str((self.base_dir / rest).resolve())
+        """The URL to connect to: references filled in, a relative SQLite file anchored."""
+        url = _resolve_url(self.hub.database_url, "hub.database_url")
+        if match := _RELATIVE_SQLITE.match(url):
+            url = match[1] + str((self.base_dir / match[2]).resolve())
         return url
 
     @property
     def broker_url(self) -> str:
-        return _resolve(
-            os.environ.get("STOCKHUB_BROKER_URL") or self.hub.broker_url, "hub.broker_url"
-        )
+        return _resolve_url(self.hub.broker_url, "hub.broker_url")
 
     @property
     def mappings_path(self) -> Path:
@@ -135,61 +195,55 @@ class Settings(BaseSettings):
         return next((ch for ch in self.channels if ch.code == code), None)
 
     def is_operator(self, source: str) -> bool:
+        """Operators may write any data; ``ops:<person>`` sources are operators too."""
         return source in self.hub.operators or source.startswith("ops:")
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
-    """Read and validate ``stockhub.toml`` (``$STOCKHUB_CONFIG`` or ``./stockhub.toml`` if None)."""
-    path = Path(path or os.environ.get("STOCKHUB_CONFIG") or "stockhub.toml")
-    if not path.is_file():
+    """Read and validate ``path`` (default ``$STOCKHUB_CONFIG``, else ``./stockhub.toml``)."""
+    file = Path(path or os.environ.get("STOCKHUB_CONFIG") or "stockhub.toml")
+    if not file.is_file():
         raise ConfigError(
-            f"no configuration file at {path}",
-            fix="run `stockhub init` to create one, or pass --config PATH",
+            f"no configuration file at {file.absolute()}",
+            fix="run `stockhub init` to create one, pass --config PATH, or set STOCKHUB_CONFIG",
         )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"{path}: invalid TOML: {exc}", fix="fix the syntax at that line"
-        ) from None
-    problems = _literal_secrets(data)
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: invalid TOML: {exc}", fix="fix the syntax there") from None
+    problems = _literal_url_passwords(data)
     try:
-        settings = Settings.model_validate(data)
-    except pydantic.ValidationError as exc:
-        described = [_describe(err) for err in exc.errors(include_url=False)]
-        cross = _cross_problems(data)
-        problems += [p for p in described if p.strip() not in "\n".join(cross)] + cross
-        settings = None
+        settings = Settings(**data)
+    except pydantic.ValidationError as exc:  # the root error is the cross-check, redone below
+        errors = [error for error in exc.errors(include_url=False) if error["loc"]]
+        problems += [line for error in errors for line in _describe(error)]
+        problems += _cross_problems(data)  # also when fields failed, so all is reported at once
     if problems:
-        listing = "\n  ".join(problems)
-        raise ConfigError(f"{path} has {len(problems)} problem(s):\n  {listing}")
-    assert settings is not None
-    settings._config_path = path.resolve()
+        raise ConfigError(f"{file} has {len(problems)} problem(s):\n  " + "\n  ".join(problems))
+    settings._config_path = file.resolve()
     return settings
 
 
 _override: Settings | None = None
 
 
-def get_settings() -> Settings:
-    """The process's settings, loaded once; tests use ``override_settings``."""
-    return _override if _override is not None else _loaded()
-
-
 @lru_cache(maxsize=1)
-def _loaded() -> Settings:
-    return load_settings()
+def get_settings() -> Settings:
+    """The process's settings, read once. Tests: ``override_settings`` or ``.cache_clear()``."""
+    return _override if _override is not None else load_settings()
 
 
 @contextmanager
 def override_settings(settings: Settings) -> Iterator[Settings]:
-    """Make ``get_settings()`` return ``settings`` inside the block (for tests)."""
+    """Make ``get_settings()`` return ``settings`` inside the block, then restore it."""
     global _override
     previous, _override = _override, settings
+    get_settings.cache_clear()
     try:
         yield settings
     finally:
         _override = previous
+        get_settings.cache_clear()
 
 
 # --- validation details --------------------------------------------------------------------
@@ -201,60 +255,73 @@ def _cross_problems(data: dict[str, Any]) -> list[str]:
     codes: dict[str, set[str]] = {}
     for name in ("locations", "channels"):
         seen: dict[str, int] = {}
-        for index, item in enumerate(_tables(data, name)):
+        for index, item in _tables(data, name):
             code = item.get("code")
-            if isinstance(code, str) and code in seen:
+            if not isinstance(code, str) or not re.fullmatch(r"\S+", code):
+                continue  # reported by the field check
+            if code in seen:
                 problems.append(
                     f"{name}[{index}].code: {code!r} repeats {name}[{seen[code]}]; "
                     "codes must be unique"
                 )
-            if isinstance(code, str):
-                seen.setdefault(code, index)
+            else:
+                seen[code] = index
         codes[name] = set(seen)
-    for index, channel in enumerate(_tables(data, "channels")):
-        listed = channel.get("locations", [])
-        for position, code in enumerate(listed if isinstance(listed, list) else []):
-            if code not in codes["locations"]:
+    for index, channel in _tables(data, "channels"):
+        listed = channel["locations"] if isinstance(channel.get("locations"), list) else []
+        for position, code in enumerate(listed):
+            where = f"channels[{index}].locations[{position}]"
+            if code in listed[:position]:
+                problems.append(f"{where}: {code!r} is listed twice; remove the repeat")
+            elif isinstance(code, str) and code not in codes["locations"]:
                 problems.append(
-                    f"channels[{index}].locations[{position}]: unknown location {code!r}; add a "
-                    f'[[locations]] entry with code = "{code}" or remove it'
+                    f"{where}: unknown location {code!r}; add a [[locations]] "
+                    f'entry with code = "{code}" or remove it'
                 )
-    for index, rule in enumerate(_tables(data, "rules")):
-        if "channel" in rule and rule["channel"] not in codes["channels"]:
+    for index, rule in _tables(data, "rules"):
+        if isinstance(rule.get("channel"), str) and rule["channel"] not in codes["channels"]:
             choices = ", ".join(sorted(codes["channels"])) or "(none configured)"
             problems.append(
                 f"rules[{index}].channel: unknown channel {rule['channel']!r}; use one of {choices}"
             )
-    hub = data.get("hub") if isinstance(data.get("hub"), dict) else {}
-    url = hub.get("database_url", "sqlite:///")
-    if isinstance(url, str) and not url.startswith(("sqlite:", "postgresql", "postgres:", "${")):
-        problems.append(
-            "hub.database_url: must start with sqlite:/// or postgresql+psycopg:// "
-            "(e.g. sqlite:///stockhub.db)"
-        )
     return problems
 
 
-def _tables(data: dict[str, Any], name: str) -> list[dict[str, Any]]:
+def _tables(data: dict[str, Any], name: str) -> list[tuple[int, dict[str, Any]]]:
     value = data.get(name)
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+    items = value if isinstance(value, list) else []
+    return [(index, item) for index, item in enumerate(items) if isinstance(item, dict)]
 
 
-def _describe(err: dict[str, Any]) -> str:
-    path = _path(err["loc"])
-    kind, message = err["type"], str(err["msg"]).removeprefix("Value error, ")
+def _describe(err: Any) -> list[str]:
+    """One pydantic error as lines ``key.path: what is wrong; the fix``."""
+    path, kind, ctx, value = _path(err["loc"]), err["type"], err.get("ctx") or {}, err.get("input")
+    shown = repr(value) if isinstance(value, int | float | str) else "this value"
+    if kind == "literal_secret":
+        return [path + problem for problem in ctx["problems"]]
     if kind == "extra_forbidden":
-        return f"{path}: unknown key; check its spelling against docs/configuration.md"
+        return [f"{path}: unknown key; {_key_hint(err['loc'])}"]
     if kind == "missing":
-        return f"{path}: required key is missing"
+        return [f"{path}: required key is missing; add {err['loc'][-1]} = ..."]
     if kind == "enum":
         choices = ", ".join(k.value for k in LocationKind)
-        return f"{path}: {err.get('input')!r} is not a location kind; use one of {choices}"
-    if kind == "string_pattern_mismatch":
-        return f"{path}: {err.get('input')!r} must be a code without spaces"
-    if kind == "value_error" and not err["loc"]:
-        return message.replace("\n", "\n  ")
-    return f"{path}: {message}" if path else message
+        return [f"{path}: {shown} is not a location kind; use one of {choices}"]
+    if kind.startswith("string_") and kind != "string_type":
+        return [f"{path}: {shown} is not a code; use 1-200 characters without spaces"]
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if message.startswith("Input should"):  # type and range errors: say what was found
+        message = f"{shown} is not accepted; it{message.removeprefix('Input')}"
+        message = re.sub(r"a valid dictionary or instance of \w+", "a table", message)
+    return [f"{path}: {message}"]
+
+
+def _key_hint(loc: tuple[Any, ...]) -> str:
+    sections: dict[str, type[BaseModel]] = {"hub": HubSection, "returns": ReturnsSection,
+        "locations": LocationConfig, "channels": ChannelConfig, "rules": RuleConfig}  # fmt: skip
+    model = sections.get(loc[0]) if len(loc) > 1 else Settings
+    known = list(model.model_fields) if model else []
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    return f"did you mean {close[0]!r}?" if close else f"remove it (known: {', '.join(known)})"
 
 
 def _path(loc: tuple[Any, ...]) -> str:
@@ -264,59 +331,78 @@ def _path(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def _literal_secrets(data: dict[str, Any]) -> list[str]:
-    problems: list[str] = []
-    channels = data.get("channels")
-    if not isinstance(channels, list):
-        return problems
-    for index, channel in enumerate(channels):
-        if isinstance(channel, dict) and isinstance(channel.get("settings"), dict):
-            _scan(channel["settings"], f"channels[{index}].settings", problems)
+def _literal_secrets(value: Any, path: str, key: str, connector: str) -> Iterator[str]:
+    """Secret-looking keys whose value is not a ``${VAR}`` reference (empty is allowed)."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            yield from _literal_secrets(inner, f"{path}.{name}", str(name), connector)
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _literal_secrets(inner, f"{path}[{index}]", key, connector)
+    elif SECRET_KEY.search(key) and isinstance(value, str) and value.strip():
+        if not REFERENCE.fullmatch(value.strip()):
+            var = re.sub(r"\W+", "_", f"{connector}_{key}" if connector else key).upper()
+            yield (f"{path}: secrets must not be written in stockhub.toml; write "
+                   f'{key} = "${{{var}}}" and export that variable')  # fmt: skip
+
+
+def _literal_url_passwords(data: dict[str, Any]) -> list[str]:
+    """A password inside a URL in the file is a secret too; the environment may hold one."""
+    hub: dict[str, Any] = data["hub"] if isinstance(data.get("hub"), dict) else {}
+    problems = []
+    for key, variable in URL_OVERRIDES.items():
+        try:
+            password = urlsplit(str(hub.get(key, ""))).password
+        except ValueError:
+            continue
+        if password and not REFERENCE.fullmatch(password):
+            problems.append(
+                f"hub.{key}: the password must not be written in stockhub.toml; "
+                f"write user:${{{variable.replace('_URL', '_PASSWORD')}}}@host and export "
+                f"that variable, or set {variable}"
+            )
     return problems
 
 
-def _scan(value: Any, path: str, problems: list[str]) -> None:
+def _resolve(value: Any, path: str, *, secret: bool) -> Any:
+    """Fill ``${VAR}`` references from os.environ; values under secret keys go to redaction."""
     if isinstance(value, dict):
-        for key, inner in value.items():
-            inner_path = f"{path}.{key}"
-            if SECRET_KEY.search(str(key)) and not isinstance(inner, (dict, list)):
-                if not (isinstance(inner, str) and REFERENCE.fullmatch(inner.strip())):
-                    var = re.sub(r"\W", "_", f"{key}").upper()
-                    problems.append(
-                        f"{inner_path}: secrets must not be written in stockhub.toml; write "
-                        f'{key} = "${{{var}}}" and export that variable'
-                    )
-                continue
-            _scan(inner, inner_path, problems)
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            _scan(inner, f"{path}[{index}]", problems)
-
-
-def _resolve(value: Any, path: str) -> Any:
-    if isinstance(value, dict):
-        return {k: _resolve(v, f"{path}.{k}") for k, v in value.items()}
+        return {k: _resolve(v, f"{path}.{k}", secret=bool(SECRET_KEY.search(str(k))))
+                for k, v in value.items()}  # fmt: skip
     if isinstance(value, list):
-        return [_resolve(v, f"{path}[{i}]") for i, v in enumerate(value)]
-    if not isinstance(value, str) or "${" not in value:
+        return [_resolve(v, f"{path}[{i}]", secret=secret) for i, v in enumerate(value)]
+    if not isinstance(value, str):
         return value
 
     def substitute(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in os.environ:
+        name, found = match[1], os.environ.get(match[1])
+        if found is None or (secret and not found):
             raise ConfigError(
-                f"references ${{{name}}}, which is not set",
+                f"${{{name}}} is {'empty' if found == '' else 'not set'}",
                 field=path,
                 fix=f"export {name} in the environment stockhub runs in",
             )
-        secret = os.environ[name]
-        _register(secret)
-        return secret
+        if secret:
+            _register_secret(found)
+        return found
 
     return REFERENCE.sub(substitute, value)
 
 
-def _register(secret: str) -> None:
-    from hub.logs import register_secret
+def _resolve_url(url: str, path: str) -> str:
+    url = _resolve(url, path, secret=False)
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    if password:
+        _register_secret(password)
+    return url
 
-    register_secret(secret)
+
+def _register_secret(value: str) -> None:
+    try:
+        from hub.logs import register_secret
+    except ImportError:  # logging not importable (yet): resolution must still work
+        return
+    register_secret(value)
