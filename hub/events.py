@@ -218,7 +218,7 @@ class Event(BaseModel):
             "id": self.id,
             "type": self.type,
             "source": self.source,
-            "occurred_at": _iso(self.occurred_at),
+            "occurred_at": iso_utc(self.occurred_at),
             "data": self.data.model_dump(mode="json", by_alias=True, exclude_none=True),
         }
 
@@ -289,5 +289,6 @@ def _humane(err: dict[str, Any]) -> str:
     return str(err["msg"]).removeprefix("Value error, ")
 
 
-def _iso(moment: datetime) -> str:
+def iso_utc(moment: datetime) -> str:
+    """A timestamp in the public formats' shape: UTC with a ``Z``."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -73,15 +73,20 @@ def resolve_exceptions(
     query = query.where(col(ExceptionRecord.status) != ExceptionStatus.RESOLVED.value)
     if kinds:
         query = query.where(col(ExceptionRecord.kind).in_(kinds))
-    now = utcnow()
     records = session.exec(query).all()
     for record in records:
-        record.status = ExceptionStatus.RESOLVED.value
-        record.resolved_at = now
-        record.updated_at = now
-        record.resolution_note = note
-        session.add(record)
+        set_status(session, record, ExceptionStatus.RESOLVED, note)
     return len(records)
+
+
+def set_status(
+    session: Session, record: ExceptionRecord, status: ExceptionStatus, note: str | None = None
+) -> None:
+    """Move a problem to ``status``; resolving stamps the time and keeps the note."""
+    record.status, record.updated_at = status.value, utcnow()
+    if status is ExceptionStatus.RESOLVED:
+        record.resolved_at, record.resolution_note = record.updated_at, note
+    session.add(record)
 
 
 def _bounded(details: dict[str, Any]) -> dict[str, Any]:

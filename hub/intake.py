@@ -14,7 +14,7 @@ from typing import Any
 from hub.errors import ValidationError
 from hub.events import parse_event
 from hub.exception_log import record_exception
-from hub.ledger import Outcome, apply_batch, apply_event, release_parked
+from hub.ledger import Outcome, apply_batch, release_parked
 
 MAX_LINE_CHARS = 1_000_000
 
@@ -56,14 +56,6 @@ def _flush(hub: Any, pending: list[tuple[int, Any]]) -> Iterator[tuple[int, Outc
     yield from zip(numbers, outcomes, strict=True)
     if new_items:  # events parked for these SKUs can apply now
         release_parked(hub.engine, hub.policy)
-
-
-def post_one(hub: Any, text: str, where: str) -> Outcome:
-    try:
-        event = parse_event(_decode(text))
-    except ValidationError as exc:
-        return _reject_input(hub, text, where, exc)
-    return apply_event(hub.engine, event, hub.policy)
 
 
 def _decode(text: str) -> Any:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -30,6 +29,7 @@ from hub.availability import (
     pick_allocation,
 )
 from hub.errors import ValidationError
+from hub.events import iso_utc
 from hub.models import (
     AllocationRuleRow,
     Channel,
@@ -149,7 +149,7 @@ def stock_view(session: Session, code: str) -> dict[str, Any]:
         channels[plan.channel.code] = {
             "atp": atp_for(sku, plan, levels, components),
             "last_pushed": state.last_pushed if state else None,
-            "pushed_at": _iso(state.pushed_at) if state and state.pushed_at else None,
+            "pushed_at": iso_utc(state.pushed_at) if state and state.pushed_at else None,
         }
     return {
         "sku": sku.code,
@@ -178,7 +178,3 @@ def oversold_units(session: Session, sku_id: int) -> int:
         .where(Reservation.status == ReservationStatus.OPEN.value)
     ).one()
     return int(total)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

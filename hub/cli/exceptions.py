@@ -115,12 +115,9 @@ def _get(session, record_id: int):
 
 
 def _set_status(ctx: typer.Context, record_id: int, status: str, note: str | None) -> None:
-    from hub.store.types import utcnow
+    from hub.exception_log import set_status
+    from hub.vocabulary import ExceptionStatus
 
     with open_hub(ctx).session() as session:
-        record = _get(session, record_id)
-        record.status, record.updated_at = status, utcnow()
-        if status == "resolved":
-            record.resolved_at, record.resolution_note = record.updated_at, note
-        session.add(record)
+        set_status(session, _get(session, record_id), ExceptionStatus(status), note)
     console.print(f"exception {record_id}: {status}")

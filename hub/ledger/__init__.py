@@ -3,7 +3,6 @@
 from hub.ledger.apply import (
     HANDLERS,
     Outcome,
-    apply_all,
     apply_batch,
     apply_event,
     release_parked,
@@ -16,7 +15,6 @@ __all__ = [
     "HANDLERS",
     "LedgerPolicy",
     "Outcome",
-    "apply_all",
     "apply_batch",
     "apply_event",
     "release_parked",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as _field
 from typing import Any
@@ -251,11 +251,6 @@ def _resolvable(session: Session, waiting_for: str | None) -> bool:
         ).first()
         is not None
     )
-
-
-def apply_all(engine: sa.Engine, events: Iterable[Event], policy: LedgerPolicy | None = None):
-    for event in events:
-        yield apply_event(engine, event, policy)
 
 
 def _payload(event: Event) -> tuple[dict[str, Any], str]:

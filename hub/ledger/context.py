@@ -123,7 +123,10 @@ class ApplyContext:
         if sku.id in self._locked:
             return
         self.session.exec(select(Sku.id).where(Sku.id == sku.id).with_for_update()).first()
-        self._locked.add(sku.id)
+        self._mark_locked(sku)
+
+    def _mark_locked(self, sku: Sku) -> None:
+        self._locked.add(sku.id)  # type: ignore[arg-type]
         self.touched_skus.add(sku.code)
 
     # --- rules ----------------------------------------------------------------------------
@@ -239,8 +242,7 @@ class ApplyContext:
         query = select(Sku).where(Sku.code == code)
         sku = self.session.exec(query.with_for_update() if lock else query).first()
         if sku is not None and lock:
-            self._locked.add(sku.id)
-            self.touched_skus.add(sku.code)
+            self._mark_locked(sku)
         return sku
 
     def _location_by_code(self, code: str) -> Location | None:
