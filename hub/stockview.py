@@ -130,7 +130,10 @@ def atp_for(
     )
 
 
-def stock_view(session: Session, code: str) -> dict[str, Any]:
+def stock_view(
+    session: Session, code: str, plans: list[ChannelPlan] | None = None
+) -> dict[str, Any]:
+    """The v1 stock view of one SKU; pass ``plans`` when viewing many SKUs in a row."""
     sku = session.exec(select(Sku).where(Sku.code == code)).first()
     if sku is None:
         raise ValidationError(
@@ -144,7 +147,7 @@ def stock_view(session: Session, code: str) -> dict[str, Any]:
         for state in session.exec(select(ChannelSkuState).where(ChannelSkuState.sku_id == sku.id))
     }
     channels = {}
-    for plan in channel_plans(session):
+    for plan in plans if plans is not None else channel_plans(session):
         state = pushed.get(plan.channel.id)
         channels[plan.channel.code] = {
             "atp": atp_for(sku, plan, levels, components),

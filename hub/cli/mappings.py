@@ -84,7 +84,7 @@ def load_mappings(hub, *, quiet: bool) -> bool:
     report = validate_mappings(
         hub.settings.mappings_path, known_skus=skus, known_locations=locations
     )
-    real = [p for p in report.problems if not _waits_for_item(p)]
+    real = [p for p in report.problems if not p.awaits_item]
     for problem in real:
         show_problem(problem)
     if real:
@@ -99,8 +99,3 @@ def load_mappings(hub, *, quiet: bool) -> bool:
             f"{change.unchanged} unchanged; {len(released)} parked event(s) applied"
         )
     return True
-
-
-def _waits_for_item(problem) -> bool:
-    """A crosswalk row for a SKU not imported yet is fine to load: events using it will park."""
-    return "not in the item master" in problem.reason

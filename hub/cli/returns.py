@@ -32,28 +32,17 @@ def list_(
     """
     from sqlmodel import col, select
 
-    from hub.exception_log import record_exception
-    from hub.ledger import returns_in_limbo
+    from hub.ledger import flag_returns_in_limbo
     from hub.models import Location, Return
     from hub.store.types import utcnow
-    from hub.vocabulary import ReturnStatus, Severity
+    from hub.vocabulary import ReturnStatus
 
     hub = open_hub(ctx)
     now = utcnow()
     sla = timedelta(hours=hub.settings.returns.sla_hours)
     with hub.session() as session:
         if limbo:
-            rows = returns_in_limbo(session, now, sla)
-            for ret in rows:
-                record_exception(
-                    session,
-                    kind="return_in_limbo",
-                    subject=f"return:{ret.code}",
-                    message=f"return {ret.code} has waited {_age(now - ret.received_at)} "
-                    f"without a full disposition (SLA {sla.total_seconds() / 3600:g} h)",
-                    severity=Severity.WARNING,
-                    details={"status": ret.status},
-                )
+            rows = flag_returns_in_limbo(session, now, sla)
         else:
             rows = list(
                 session.exec(
@@ -83,8 +72,3 @@ def list_(
     for row in data:
         table.add_row(*(str(row[k] or "") for k in row))
     console.print(table)
-
-
-def _age(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.0f} h"

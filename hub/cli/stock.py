@@ -58,12 +58,13 @@ def list_(
     from sqlmodel import col, select
 
     from hub.models import Sku
-    from hub.stockview import stock_view
+    from hub.stockview import channel_plans, stock_view
 
     hub = open_hub(ctx)
     with hub.session() as session:
+        plans = channel_plans(session)
         codes = session.exec(select(Sku.code).order_by(col(Sku.code))).all()
-        views = [stock_view(session, code) for code in codes]
+        views = [stock_view(session, code, plans) for code in codes]
     if as_json:
         print_json(views)
         return

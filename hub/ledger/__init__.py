@@ -9,7 +9,7 @@ from hub.ledger.apply import (
 )
 from hub.ledger.context import LedgerPolicy
 from hub.ledger.items import upsert_item
-from hub.ledger.returns import returns_in_limbo
+from hub.ledger.returns import flag_returns_in_limbo, returns_in_limbo
 
 __all__ = [
     "HANDLERS",
@@ -17,6 +17,7 @@ __all__ = [
     "Outcome",
     "apply_batch",
     "apply_event",
+    "flag_returns_in_limbo",
     "release_parked",
     "returns_in_limbo",
     "upsert_item",

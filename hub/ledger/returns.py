@@ -18,10 +18,11 @@ from sqlmodel import Session, col, select
 
 from hub.errors import StateError, ValidationError
 from hub.events import ReturnDispositioned, ReturnInspected, ReturnReceived, SkuQuantity
+from hub.exception_log import record_exception
 from hub.ledger.context import ApplyContext
 from hub.ledger.transfers import _transfer, ship
-from hub.models import Location, Return, ReturnLine
-from hub.vocabulary import Bucket, Condition, Disposition, ReturnStatus
+from hub.models import Channel, Location, Return, ReturnLine
+from hub.vocabulary import Bucket, Condition, Disposition, ReturnStatus, Severity
 
 TARGET_BUCKET = {Disposition.RESTOCK: Bucket.ON_HAND, Disposition.QUARANTINE: Bucket.QUARANTINED}
 
@@ -223,8 +224,6 @@ def _add_line(ctx, record, stage, sku_id, quantity, **extra) -> None:
 
 
 def _channel_code(ctx: ApplyContext, record: Return) -> str | None:
-    from hub.models import Channel
-
     channel = ctx.session.get(Channel, record.channel_id) if record.channel_id else None
     return channel.code if channel else None
 
@@ -244,3 +243,21 @@ def returns_in_limbo(session: Session, now: datetime, sla: timedelta) -> list[Re
             .order_by(col(Return.received_at))
         ).all()
     )
+
+
+def flag_returns_in_limbo(session: Session, now: datetime, sla: timedelta) -> list[Return]:
+    """``returns_in_limbo``, each raised once in the exception log (repeats count occurrences)."""
+    stuck = returns_in_limbo(session, now, sla)
+    for ret in stuck:
+        hours = (now - ret.received_at).total_seconds() / 3600
+        waited = f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.0f} h"
+        record_exception(
+            session,
+            kind="return_in_limbo",
+            subject=f"return:{ret.code}",
+            message=f"return {ret.code} has waited {waited} without a full disposition "
+            f"(SLA {sla.total_seconds() / 3600:g} h)",
+            severity=Severity.WARNING,
+            details={"status": ret.status},
+        )
+    return stuck

@@ -70,6 +70,8 @@ class Problem:
     line: int | None
     field: str | None
     reason: str
+    #: the row names a SKU the item master does not have yet: loadable, events using it park
+    awaits_item: bool = False
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
@@ -286,7 +288,8 @@ def _check_references(
             continue
         if close := [code for code in known if code.casefold() == row.hub_id.casefold()]:
             reason += f" (codes are case-sensitive: did you mean {close[0]!r}?)"
-        problems.append(Problem(row.file, row.line, "hub_id", reason))
+        awaits_item = row.kind is RefKind.SKU
+        problems.append(Problem(row.file, row.line, "hub_id", reason, awaits_item=awaits_item))
 
 
 # -- status map YAML --------------------------------------------------------------------------
