@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -18,13 +18,35 @@ from hub.store import current_revision, head_revision, make_engine, session_scop
 from hub.topology import sync_topology
 
 if TYPE_CHECKING:
+    import pluggy
+
     from hub.config import Settings
+    from hub.sync.publish import Publisher
 
 
 @dataclass
 class Hub:
+    """One hub: its settings and database, and what the engine needs to reach its channels.
+
+    :param pm: the plugin manager (default: the process's, with every installed connector).
+    :param publisher: wakes workers after a commit (set in worker and API processes).
+    :param channel_parts: per channel, extra parts for its ``ChannelContext`` (tests inject a
+        sandbox ``transport``, fast ``retry`` settings or a ``limiter`` here).
+    """
+
     settings: Settings
     engine: sa.Engine
+    pm: pluggy.PluginManager | None = None
+    channel_parts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    publisher: Publisher | None = None  # sends tasks after commits; None: the sweep does
+
+    @property
+    def plugins(self) -> pluggy.PluginManager:
+        if self.pm is None:
+            from hub.plugins import get_plugin_manager
+
+            self.pm = get_plugin_manager()
+        return self.pm
 
     @cached_property
     def policy(self) -> LedgerPolicy:

@@ -53,6 +53,7 @@ class HubSection(_Section):
 
     database_url: str = "sqlite:///stockhub.db"
     broker_url: str = ""
+    rate_limit_url: str = ""  # shared rate-limit counters; empty: the Redis broker, else local
     mappings_dir: str = "mappings"
     operators: list[Code] = ["ops", "stockhub"]
     item_owner: Annotated[str, Field(pattern=r"^\S*$")] = ""
@@ -74,6 +75,29 @@ class ReturnsSection(_Section):
     sla_hours: float = Field(default=72, gt=0)
 
 
+class SyncSection(_Section):
+    """``[sync]``: how the engine retries, sweeps, pulls, reconciles and judges health.
+
+    Every duration is in seconds. The defaults suit a live hub; tests shorten them.
+    """
+
+    max_retries: int = Field(default=8, ge=0)  # Celery-level retries before a dead letter
+    backoff_s: float = Field(default=2.0, gt=0)  # first retry delay, doubled each time
+    backoff_max_s: float = Field(default=300.0, gt=0)  # cap on one retry delay
+    jitter_s: float = Field(default=1.0, ge=0)  # random extra delay, so retries do not align
+    pause_after: int = Field(default=3, ge=1)  # dead-lettered pushes in a row that pause a channel
+    lease_s: float = Field(default=30.0, gt=0)  # a push run holds its channel at most this long
+    sweep_every_s: float = Field(default=5.0, gt=0)  # outbox/inbox sweep period
+    stale_after_s: float = Field(default=15.0, gt=0)  # queued work older than this is republished
+    stuck_after_s: float = Field(default=600.0, gt=0)  # work older than this raises an alert
+    pull_every_s: float = Field(default=60.0, gt=0)  # scheduled pulls per channel
+    reconcile_every_s: float = Field(default=3600.0, gt=0)  # scheduled reconciliation
+    drift_tolerance: Count = 0  # units of difference that are not reported as drift
+    rows_per_run: int = Field(default=1000, ge=1)  # outbox rows one push run takes at a time
+    prefetch: int = Field(default=4, ge=1)  # messages a worker process reserves ahead
+    embedded_broker: str = "broker.sqlite"  # the embedded broker's file, next to stockhub.toml
+
+
 class LocationConfig(_Section):
     code: Code
     kind: LocationKind
@@ -88,6 +112,7 @@ class ChannelConfig(_Section):
     safety_stock: Count = 0
     buffer: Count = 0
     priority: int = 100
+    push_location: Code | None = None  # where the channel shows its ATP; default: first location
     settings: dict[str, Any] = {}
 
     @field_validator("settings")
@@ -140,6 +165,7 @@ class Settings(BaseSettings):
 
     hub: HubSection = Field(default_factory=HubSection)
     returns: ReturnsSection = Field(default_factory=ReturnsSection)
+    sync: SyncSection = Field(default_factory=SyncSection)
     locations: list[LocationConfig] = []
     channels: list[ChannelConfig] = []
     rules: list[RuleConfig] = []
@@ -193,6 +219,11 @@ class Settings(BaseSettings):
 
     def channel(self, code: str) -> ChannelConfig | None:
         return next((ch for ch in self.channels if ch.code == code), None)
+
+    @property
+    def broker_path(self) -> Path:
+        """The embedded broker's SQLite file (used when ``hub.broker_url`` is empty)."""
+        return (self.base_dir / self.sync.embedded_broker).resolve()
 
     def is_operator(self, source: str) -> bool:
         """Operators may write any data; ``ops:<person>`` sources are operators too."""
@@ -278,6 +309,12 @@ def _cross_problems(data: dict[str, Any]) -> list[str]:
                     f"{where}: unknown location {code!r}; add a [[locations]] "
                     f'entry with code = "{code}" or remove it'
                 )
+        push_at = channel.get("push_location")
+        if isinstance(push_at, str) and listed and push_at not in listed:
+            problems.append(
+                f"channels[{index}].push_location: {push_at!r} is not one of this channel's "
+                f"locations ({', '.join(map(str, listed))}); pick one of them or remove the key"
+            )
     for index, rule in _tables(data, "rules"):
         if isinstance(rule.get("channel"), str) and rule["channel"] not in codes["channels"]:
             choices = ", ".join(sorted(codes["channels"])) or "(none configured)"
@@ -317,7 +354,8 @@ def _describe(err: Any) -> list[str]:
 
 def _key_hint(loc: tuple[Any, ...]) -> str:
     sections: dict[str, type[BaseModel]] = {"hub": HubSection, "returns": ReturnsSection,
-        "locations": LocationConfig, "channels": ChannelConfig, "rules": RuleConfig}  # fmt: skip
+        "sync": SyncSection, "locations": LocationConfig, "channels": ChannelConfig,
+        "rules": RuleConfig}  # fmt: skip
     model = sections.get(loc[0]) if len(loc) > 1 else Settings
     known = list(model.model_fields) if model else []
     close = difflib.get_close_matches(str(loc[-1]), known, n=1)

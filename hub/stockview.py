@@ -162,6 +162,24 @@ def stock_view(
     }
 
 
+def atp_many(session: Session, plan: ChannelPlan, codes: list[str]) -> dict[str, int]:
+    """ATP on one channel for many SKUs with a fixed number of queries (unknown codes left out)."""
+    skus = list(session.exec(select(Sku).where(col(Sku.code).in_(codes))))
+    parts: dict[int, list[tuple[Sku, int]]] = defaultdict(list)
+    bundle_ids = [s.id for s in skus if s.is_bundle]
+    if bundle_ids:
+        rows = session.exec(
+            select(SkuComponent, Sku)
+            .join(Sku, col(Sku.id) == SkuComponent.component_id)
+            .where(col(SkuComponent.bundle_id).in_(bundle_ids))
+        )
+        for link, component in rows:
+            parts[link.bundle_id].append((component, link.quantity))
+    ids = {s.id for s in skus} | {c.id for group in parts.values() for c, _ in group}
+    levels = levels_by_location(session, sorted(i for i in ids if i is not None))
+    return {s.code: atp_for(s, plan, levels, parts.get(s.id or 0, [])) for s in skus}
+
+
 def components_of(session: Session, sku: Sku) -> list[tuple[Sku, int]]:
     if not sku.is_bundle:
         return []

@@ -108,3 +108,18 @@ class Severity(StrEnum):
     WARNING = "warning"
     ERROR = "error"
     CRITICAL = "critical"
+
+
+class InboxStatus(StrEnum):
+    """Where an inbound vendor record stands."""
+
+    RECEIVED = "received"  # stored raw, not yet translated and applied
+    PROCESSED = "processed"  # its canonical events went to the ledger
+    DEAD = "dead"  # translating it failed for good; see its dead letter
+
+
+class DeadLetterStatus(StrEnum):
+    OPEN = "open"  # waiting for a person
+    REPLAYED = "replayed"  # sent back to work; closed when that run succeeds
+    RESOLVED = "resolved"  # a later successful run made it moot
+    DISCARDED = "discarded"  # a person decided it needs no action (with a reason)

@@ -61,8 +61,13 @@ def problem(text: object, colour: str = "red") -> None:
 
 
 @contextmanager
-def progress_bar(label: str, total: int, *, quiet: bool = False) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr for long work; yields ``advance(n)``. Hidden with --json."""
+def progress_bar(
+    label: str, total: int | None, *, quiet: bool = False
+) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for long work; yields ``advance(n)``. Hidden with --json.
+
+    ``total=None`` when the amount is not known up front (streamed pages): it counts instead.
+    """
     columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err_console, disable=quiet, transient=True) as progress:
         task = progress.add_task(label, total=total)

@@ -6,7 +6,19 @@ from pathlib import Path
 
 import typer
 
-from hub.cli import db, events, exceptions, items, mappings, returns, stock
+from hub.cli import (
+    channels,
+    db,
+    dlq,
+    events,
+    exceptions,
+    items,
+    mappings,
+    returns,
+    stock,
+    sync,
+    worker,
+)
 from hub.cli.init import init
 
 app = typer.Typer(
@@ -50,6 +62,13 @@ app.add_typer(events.app, name="events")
 app.add_typer(stock.app, name="stock")
 app.add_typer(returns.app, name="returns")
 app.add_typer(exceptions.app, name="exceptions")
+app.add_typer(dlq.app, name="dlq")
+app.add_typer(channels.app, name="channels")
+app.add_typer(sync.app, name="sync")
+app.command("reconcile")(sync.reconcile)
+app.command("worker")(worker.worker)
+app.command("beat")(worker.beat)
+app.command("run")(worker.run)
 
 try:  # the connector SDK's commands (list, check, new)
     from hub.cli import connectors

@@ -31,6 +31,7 @@ from hub.ledger.context import ApplyContext, LedgerPolicy, Unmapped
 from hub.models import EventRecord, ExternalRef, Sku
 from hub.store.engine import session_scope
 from hub.store.types import utcnow
+from hub.sync.outbox import enqueue as enqueue_pushes
 from hub.vocabulary import EventStatus, RefKind, Severity
 
 Handler = Callable[[ApplyContext, Any], None]
@@ -155,6 +156,7 @@ def _apply_in(session: Session, event: Event, policy: LedgerPolicy) -> Outcome:
         was_waiting = True  # parked or rejected before: apply it now
     ctx = ApplyContext(session, event, policy)
     HANDLERS[event.type](ctx, event.data)
+    enqueue_pushes(session, ctx.touched_skus)  # the outbox, in the ledger's own transaction
     if was_waiting:
         record.status, record.applied_at = EventStatus.APPLIED.value, utcnow()
         record.payload, record.payload_hash = payload, digest

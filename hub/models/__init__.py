@@ -10,6 +10,7 @@ from hub.models.ledger import EventRecord, LedgerEntry, StockLevel
 from hub.models.ops import ExceptionRecord
 from hub.models.orders import Reservation
 from hub.models.returns import Return, ReturnLine
+from hub.models.sync import ChannelState, DeadLetter, InboxMessage, PushLog, PushOutbox
 from hub.models.topology import (
     AllocationRuleRow,
     Channel,
@@ -24,10 +25,15 @@ __all__ = [
     "Channel",
     "ChannelLocation",
     "ChannelSkuState",
+    "ChannelState",
+    "DeadLetter",
     "EventRecord",
     "ExceptionRecord",
     "ExternalRef",
+    "InboxMessage",
     "LedgerEntry",
+    "PushLog",
+    "PushOutbox",
     "Location",
     "Reservation",
     "Return",

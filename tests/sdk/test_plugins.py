@@ -100,7 +100,7 @@ class TestEntryPoints:
         )
         monkeypatch.syspath_prepend(str(tmp_path))
         pm = make_plugin_manager(environ={})
-        assert [h.name for h in installed_connectors(pm)] == ["found"]
+        assert "found" in [h.name for h in installed_connectors(pm)]
         assert get_connector("found", pm).info.title == "Found"
 
     def test_allow_list_restricts_loading(self, tmp_path, monkeypatch) -> None:

@@ -117,7 +117,8 @@ class TestGeneratedPackage:
             text=True,
             check=True,
         )
-        (row,) = json.loads(listed.stdout)
+        rows = {row["name"]: row for row in json.loads(listed.stdout)}  # built-ins listed too
+        row = rows["acme-pos"]
         assert row["name"] == "acme-pos" and row["module"] == "stockhub_acme_pos.plugin"
         assert "push-stock" in row["capabilities"] and row["max_batch_size"] == 50
         check = subprocess.run(

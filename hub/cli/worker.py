@@ -1,0 +1,80 @@
+"""``stockhub worker``, ``stockhub beat``, ``stockhub run``: the engine's processes.
+
+``run`` is the one-machine mode: a worker with the scheduler embedded, on the embedded
+defaults (SQLite store, SQLite broker), so a fresh install syncs with nothing else running.
+Production runs ``worker`` (as many as needed, anywhere) and exactly one ``beat`` against
+PostgreSQL and Redis or RabbitMQ.
+"""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from hub.cli.common import console, handle_errors, open_hub
+
+
+def _engine(ctx: typer.Context):
+    from hub.worker.app import declare_dead_letter_queue, make_celery
+    from hub.worker.tasks import CeleryPublisher, bind_hub
+
+    hub = open_hub(ctx)
+    if hub.settings.config_path:  # forked and spawned children find the same hub
+        os.environ["STOCKHUB_CONFIG"] = str(hub.settings.config_path)
+    app = make_celery(hub.settings)
+    hub.publisher = CeleryPublisher(app)
+    bind_hub(hub)
+    declare_dead_letter_queue(app)
+    return hub, app
+
+
+def _worker_argv(hub, queues: str | None, concurrency: int, pool: str, beat: bool) -> list[str]:
+    from hub.worker.app import queue_names
+
+    argv = ["worker", f"--queues={queues or ','.join(queue_names(hub.settings))}",
+            f"--concurrency={concurrency}", f"--pool={pool}", "--without-gossip",
+            "--without-mingle", "--loglevel=INFO"]  # fmt: skip
+    if beat:
+        schedule = hub.settings.base_dir / ".stockhub-beat-schedule"
+        argv += ["--beat", f"--schedule={schedule}"]
+    return argv
+
+
+@handle_errors
+def worker(
+    ctx: typer.Context,
+    queues: str = typer.Option(None, help="Comma-separated queues (default: all; see docs)."),
+    concurrency: int = typer.Option(2, min=1, help="Worker processes (or threads)."),
+    pool: str = typer.Option("prefork", help="prefork, threads or solo."),
+) -> None:
+    """Run a worker: processes inbound records, pushes, pulls and sweeps."""
+    hub, app = _engine(ctx)
+    console.print(f"stockhub worker: broker {_safe(app.conf.broker_url)}", markup=False)
+    app.worker_main(_worker_argv(hub, queues, concurrency, pool, beat=False))
+
+
+@handle_errors
+def beat(ctx: typer.Context) -> None:
+    """Run the scheduler (sweep, pulls, reconciliation); run exactly one per hub."""
+    hub, app = _engine(ctx)
+    schedule = hub.settings.base_dir / ".stockhub-beat-schedule"
+    app.start(["beat", f"--schedule={schedule}", "--loglevel=INFO"])
+
+
+@handle_errors
+def run(
+    ctx: typer.Context,
+    concurrency: int = typer.Option(2, min=1, help="Worker processes."),
+) -> None:
+    """Run the whole engine in one command: worker and scheduler together."""
+    hub, app = _engine(ctx)
+    console.print(f"stockhub run: worker + scheduler, broker {_safe(app.conf.broker_url)}; "
+                  "Ctrl-C stops", markup=False)  # fmt: skip
+    app.worker_main(_worker_argv(hub, None, concurrency, "prefork", beat=True))
+
+
+def _safe(url: str) -> str:
+    from hub.logs import scrub_text
+
+    return scrub_text(url.split("@")[-1] if "@" in url else url)

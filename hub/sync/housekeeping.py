@@ -1,0 +1,127 @@
+"""The periodic sweep: republish what a lost message left behind, and report stuck work.
+
+The broker may lose a message (a worker killed after fetching it, an embedded transport
+without acknowledgements, a crash between commit and publish). The sweep makes that cost
+seconds, not data: every channel with outbox rows gets a push unless one is already queued
+and fresh, and every inbox record left unprocessed gets processed. Work older than
+``sync.stuck_after_s`` raises a ``stuck_work`` exception and an alert, resolved when it clears.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from hub.dispatch import notify
+from hub.errors import HubError
+from hub.exception_log import record_exception, resolve_exceptions
+from hub.models import InboxMessage, PushLog, PushOutbox
+from hub.notices import AlertNotice
+from hub.store.types import utcnow
+from hub.sync import publish
+from hub.sync.runtime import channel_runtime
+from hub.vocabulary import InboxStatus, Severity
+
+if TYPE_CHECKING:
+    from hub.app import Hub
+
+
+@dataclass
+class Sweep:
+    pushes: list[str] = field(default_factory=list)
+    inbox: int = 0
+    stuck: list[str] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sweep(hub: Hub) -> Sweep:
+    result = Sweep()
+    sync = hub.settings.sync
+    now = utcnow()
+    with hub.session() as session:
+        owed = dict(
+            session.exec(
+                select(PushOutbox.channel, sa.func.min(PushOutbox.first_change_at)).group_by(
+                    PushOutbox.channel
+                )
+            ).all()
+        )
+        stale_inbox = list(
+            session.exec(
+                select(InboxMessage.id)
+                .where(InboxMessage.status == InboxStatus.RECEIVED.value)
+                .where(InboxMessage.received_at < now - timedelta(seconds=sync.stale_after_s))
+                .order_by(col(InboxMessage.id))
+                .limit(5000)
+            )
+        )
+    runnable = [c for c in owed if _runnable(hub, c, result)]
+    result.pushes = publish.wake_pushes(hub, runnable)
+    for start in range(0, len(stale_inbox), 100):
+        publish.wake_inbox(hub, [int(i) for i in stale_inbox[start : start + 100] if i])
+    result.inbox = len(stale_inbox)
+    for channel in {c.code for c in hub.settings.channels}:
+        oldest = owed.get(channel)
+        waited = (now - oldest).total_seconds() if oldest else 0.0
+        if waited > sync.stuck_after_s:
+            result.stuck.append(channel)
+            _raise_stuck(hub, channel, waited)
+        else:
+            with hub.session() as session:
+                resolve_exceptions(session, subject=f"channel:{channel}", kinds=("stuck_work",),
+                                   note="the channel caught up")  # fmt: skip
+    return result
+
+
+def _runnable(hub: Hub, channel: str, result: Sweep) -> bool:
+    try:
+        channel_runtime(hub, channel)
+    except HubError as exc:
+        result.unavailable.append(channel)
+        with hub.session() as session:
+            record_exception(
+                session, kind="channel_unavailable", subject=f"channel:{channel}",
+                channel=channel, message=f"channel {channel!r} cannot run: {exc}",
+                details={"error": exc.to_dict()},
+            )  # fmt: skip
+        return False
+    with hub.session() as session:
+        resolve_exceptions(session, subject=f"channel:{channel}", kinds=("channel_unavailable",),
+                           note="the channel can run again")  # fmt: skip
+    return True
+
+
+def _raise_stuck(hub: Hub, channel: str, waited_s: float) -> None:
+    message = f"changes for {channel} have waited {waited_s:.0f}s to be pushed"
+    with hub.session() as session:
+        record = record_exception(
+            session, kind="stuck_work", subject=f"channel:{channel}", channel=channel,
+            message=message, severity=Severity.WARNING, details={"waited_s": round(waited_s)},
+        )  # fmt: skip
+        first = record.occurrences == 1
+    if first:  # one alert per condition until it clears
+        notify(
+            "stockhub_alert_raised",
+            hub.plugins,
+            alert=AlertNotice(kind="stuck_work", severity=Severity.WARNING,
+                              subject=f"channel:{channel}", message=message,
+                              raised_at=utcnow(), channel=channel),
+        )  # fmt: skip
+
+
+def tidy(hub: Hub, keep_log_days: int = 14) -> dict[str, int]:
+    """Housekeeping: prune the embedded broker's delivered messages and old push-log rows."""
+    from hub.worker.broker import prune_embedded
+
+    cutoff = utcnow() - timedelta(days=keep_log_days)
+    table = PushLog.__table__  # type: ignore[attr-defined]
+    with hub.session() as session:
+        gone = session.execute(sa.delete(table).where(table.c.at < cutoff))
+    return {"broker_messages": prune_embedded(hub.settings), "push_log_rows": gone.rowcount}

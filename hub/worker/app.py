@@ -1,0 +1,90 @@
+"""The Celery app, built from ``stockhub.toml``: same code on every broker, URLs decide.
+
+Queues (every name prefixed ``stockhub.``):
+
+* ``default`` — the sweep, reconciliation, housekeeping;
+* ``inbox`` — translating and applying inbound records (ledger work, no vendor calls);
+* ``channel.<code>`` — one per channel, for its pushes and pulls, so a slow or broken channel
+  never delays another. ``stockhub worker --queues`` lets a pool serve only some of them.
+
+Tasks are acknowledged late and rejected when their worker dies. On RabbitMQ every queue has
+a dead-letter exchange (``stockhub.dlx``, routed to the ``stockhub.dead`` queue), so a
+message whose job gave up is also visible to broker tooling; the database's ``dead_letter``
+table is what ``stockhub dlq`` works on, on every broker.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from kombu import Exchange, Queue
+
+from hub.config import Settings
+from hub.worker.broker import broker_url, is_embedded
+
+PREFIX = "stockhub"
+DEFAULT_QUEUE = f"{PREFIX}.default"
+INBOX_QUEUE = f"{PREFIX}.inbox"
+DLX = f"{PREFIX}.dlx"
+DEAD_QUEUE = f"{PREFIX}.dead"
+
+
+def channel_queue(channel: str) -> str:
+    return f"{PREFIX}.channel.{channel}"
+
+
+def queue_names(settings: Settings) -> list[str]:
+    return [DEFAULT_QUEUE, INBOX_QUEUE] + [channel_queue(c.code) for c in settings.channels]
+
+
+def make_celery(settings: Settings) -> Celery:
+    url = broker_url(settings)
+    amqp = url.startswith(("amqp://", "amqps://", "pyamqp://"))
+    dead = {"x-dead-letter-exchange": DLX, "x-dead-letter-routing-key": DEAD_QUEUE} if amqp else {}
+    queues = [Queue(name, Exchange(name, type="direct"), routing_key=name, queue_arguments=dead)
+              for name in queue_names(settings)]  # fmt: skip
+    app = Celery("stockhub", broker=url, set_as_current=False)
+    app.conf.update(
+        task_queues=queues,
+        task_default_queue=DEFAULT_QUEUE,
+        task_default_exchange=DEFAULT_QUEUE,
+        task_default_routing_key=DEFAULT_QUEUE,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        worker_prefetch_multiplier=settings.sync.prefetch,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        worker_enable_remote_control=not is_embedded(url),
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,  # a broker restart is waited out, not fatal
+        broker_transport_options={} if is_embedded(url) else {"visibility_timeout": 3600},
+        beat_schedule=beat_schedule(settings),
+        timezone="UTC",
+    )
+    app.conf.stockhub_dead_letter_exchange = amqp
+    from hub.worker import tasks
+
+    tasks.register(app)
+    return app
+
+
+def declare_dead_letter_queue(app: Celery) -> None:
+    """On RabbitMQ: the exchange and queue that rejected messages are routed to."""
+    if not app.conf.stockhub_dead_letter_exchange:
+        return
+    exchange = Exchange(DLX, type="direct", durable=True)
+    with app.connection_for_write() as conn:
+        queue = Queue(DEAD_QUEUE, exchange, routing_key=DEAD_QUEUE, durable=True)
+        queue(conn.default_channel).declare()
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict]:
+    sync = settings.sync
+    return {
+        "sweep": {"task": "stockhub.sweep", "schedule": sync.sweep_every_s},
+        "pull": {"task": "stockhub.pull_all", "schedule": sync.pull_every_s},
+        "reconcile": {"task": "stockhub.reconcile", "schedule": sync.reconcile_every_s},
+        "housekeeping": {"task": "stockhub.housekeeping", "schedule": 300.0},
+    }
