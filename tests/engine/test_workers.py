@@ -202,10 +202,18 @@ def test_workers_survive_kill_9_and_converge(broker, tmp_path, monkeypatch):
 
 
 def _converged(hub, box: CustomSandbox) -> bool:
+    """Every event applied (420 records, none waiting) and the channel showing every ATP."""
+    from hub.models import EventRecord, InboxMessage
     from hub.stockview import stock_view
 
     levels = box.stock_levels()
     with hub.session() as session:
+        applied = session.exec(select(func.count()).select_from(EventRecord)).one()
+        waiting = session.exec(
+            select(func.count()).select_from(InboxMessage).where(InboxMessage.status == "received")
+        ).one()
+        if applied < 420 or waiting:
+            return False
         for n in range(20):
             sku = f"SKU-{n:03d}"
             try:
