@@ -63,11 +63,10 @@ def pause(
 ) -> None:
     """Stop pushing to a channel; its changes keep coalescing until it is resumed."""
     from hub.sync import state
-    from hub.sync.runtime import channel_runtime
+    from hub.sync.runtime import channel_config
 
     hub = open_hub(ctx)
-    if hub.settings.channel(channel) is None:
-        channel_runtime(hub, channel)  # raises the "unknown channel" error with its fix
+    channel_config(hub, channel)
     with hub.session() as session:
         changed = state.pause(session, channel, reason)
     console.print(f"{channel}: {'paused' if changed else 'was already paused'}")

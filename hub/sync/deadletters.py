@@ -123,15 +123,3 @@ def resolve_moot(
         close(session, letter, DeadLetterStatus.RESOLVED, note)
     return len(moot)
 
-
-def open_count(session: Session) -> int:
-    from sqlalchemy import func
-
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(DeadLetter)
-            .where(col(DeadLetter.status).in_(ACTIVE))
-        ).one()
-    )
-

@@ -62,40 +62,40 @@ def sweep(hub: Hub) -> Sweep:
                 .limit(5000)
             )
         )
-    runnable = [c for c in owed if _runnable(hub, c, result)]
-    result.pushes = publish.wake_pushes(hub, runnable)
+    problems = {c: why for c in owed if (why := _cannot_run(hub, c))}
+    result.unavailable = sorted(problems)
+    result.pushes = publish.wake_pushes(hub, [c for c in owed if c not in problems])
     for start in range(0, len(stale_inbox), 100):
         publish.wake_inbox(hub, [int(i) for i in stale_inbox[start : start + 100] if i])
     result.inbox = len(stale_inbox)
-    for channel in {c.code for c in hub.settings.channels}:
-        oldest = owed.get(channel)
-        waited = (now - oldest).total_seconds() if oldest else 0.0
-        if waited > sync.stuck_after_s:
-            result.stuck.append(channel)
-            _raise_stuck(hub, channel, waited)
-        else:
-            with hub.session() as session:
-                resolve_exceptions(session, subject=f"channel:{channel}", kinds=("stuck_work",),
+    waited = {c: (now - owed[c]).total_seconds() for c in owed}
+    result.stuck = sorted(c for c, s in waited.items() if s > sync.stuck_after_s)
+    with hub.session() as session:  # one transaction for the sweep's bookkeeping
+        for channel in sorted({c.code for c in hub.settings.channels}):
+            subject = f"channel:{channel}"
+            if channel in problems:
+                record_exception(
+                    session, kind="channel_unavailable", subject=subject, channel=channel,
+                    message=f"channel {channel!r} cannot run: {problems[channel]}",
+                    details={"error": problems[channel].to_dict()},
+                )  # fmt: skip
+            else:
+                resolve_exceptions(session, subject=subject, kinds=("channel_unavailable",),
+                                   note="the channel can run again")  # fmt: skip
+            if channel not in result.stuck:
+                resolve_exceptions(session, subject=subject, kinds=("stuck_work",),
                                    note="the channel caught up")  # fmt: skip
+    for channel in result.stuck:
+        _raise_stuck(hub, channel, waited[channel])
     return result
 
 
-def _runnable(hub: Hub, channel: str, result: Sweep) -> bool:
+def _cannot_run(hub: Hub, channel: str) -> HubError | None:
     try:
         channel_runtime(hub, channel)
     except HubError as exc:
-        result.unavailable.append(channel)
-        with hub.session() as session:
-            record_exception(
-                session, kind="channel_unavailable", subject=f"channel:{channel}",
-                channel=channel, message=f"channel {channel!r} cannot run: {exc}",
-                details={"error": exc.to_dict()},
-            )  # fmt: skip
-        return False
-    with hub.session() as session:
-        resolve_exceptions(session, subject=f"channel:{channel}", kinds=("channel_unavailable",),
-                           note="the channel can run again")  # fmt: skip
-    return True
+        return exc
+    return None
 
 
 def _raise_stuck(hub: Hub, channel: str, waited_s: float) -> None:

@@ -28,6 +28,7 @@ from hub.store.types import utcnow
 from hub.store.upsert import insert
 from hub.sync import deadletters
 from hub.sync.runtime import channel_runtime
+from hub.sync.state import ensure_state
 from hub.vocabulary import InboxStatus
 
 if TYPE_CHECKING:
@@ -105,8 +106,6 @@ def store(
             else:
                 receipt.stored.append(int(new_id))
         if cursor is not None:
-            from hub.sync.state import ensure_state
-
             state = ensure_state(session, channel)
             state.cursors = {**state.cursors, cursor[0]: cursor[1]}
             session.add(state)

@@ -38,11 +38,7 @@ def enqueue(
     if not codes:
         return 0
     codes |= bundles_of(session, codes)
-    targets = (
-        list(channels)
-        if channels is not None
-        else list(session.exec(select(Channel.code).where(col(Channel.active))))
-    )
+    targets = list(channels) if channels is not None else active_channels(session)
     if not targets:
         return 0
     now = at or utcnow()
@@ -56,6 +52,14 @@ def enqueue(
         bump["force"] = sa.true()
     session.execute(_upsert(session, rows, bump))
     return len(rows)
+
+
+def active_channels(session: Session) -> list[str]:
+    """Active channel codes, read once per transaction (the ledger enqueues for every event)."""
+    if "stockhub.active_channels" not in session.info:
+        codes = session.exec(select(Channel.code).where(col(Channel.active)))
+        session.info["stockhub.active_channels"] = list(codes)
+    return session.info["stockhub.active_channels"]
 
 
 def bundles_of(session: Session, codes: set[str]) -> set[str]:

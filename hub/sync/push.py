@@ -25,7 +25,7 @@ import os
 import socket
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -171,12 +171,10 @@ def _push_rows(hub: Hub, runtime: ChannelRuntime, rows: list[_Row], run: PushRun
         results = runtime.handle.push_stock(runtime.context, chunk)
         run.calls += 1
         retry = [
-            StockUpdate(sku=u.sku, location=u.location, quantity=u.quantity,
-                        external_id=u.external_id, external_location=u.external_location,
-                        expected=r.actual)
+            replace(u, expected=r.actual)
             for u, r in zip(chunk, results, strict=True)
             if r.status is PushStatus.STALE_COMPARE
-        ]  # fmt: skip
+        ]
         if retry:  # re-read (the channel told us its value), recompute (ATP is fresh), retry
             again = iter(runtime.handle.push_stock(runtime.context, retry))
             run.calls += 1

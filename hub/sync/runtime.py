@@ -67,11 +67,8 @@ def rate_limit_url(hub: Hub) -> str | None:
     return None  # the limiter's machine-wide SQLite default
 
 
-def channel_runtime(hub: Hub, channel: str) -> ChannelRuntime:
-    """The runtime for ``channel`` (cached on the hub); ConfigError when it cannot run."""
-    cache: dict[str, ChannelRuntime] = hub.__dict__.setdefault("_runtimes", {})
-    if channel in cache:
-        return cache[channel]
+def channel_config(hub: Hub, channel: str) -> ChannelConfig:
+    """The channel's configuration; a ConfigError naming the fix for an unknown code."""
     config = hub.settings.channel(channel)
     if config is None:
         raise ConfigError(
@@ -79,6 +76,15 @@ def channel_runtime(hub: Hub, channel: str) -> ChannelRuntime:
             field="channel",
             fix="list channels with `stockhub channels list`",
         )
+    return config
+
+
+def channel_runtime(hub: Hub, channel: str) -> ChannelRuntime:
+    """The runtime for ``channel`` (cached on the hub); ConfigError when it cannot run."""
+    cache: dict[str, ChannelRuntime] = hub.__dict__.setdefault("_runtimes", {})
+    if channel in cache:
+        return cache[channel]
+    config = channel_config(hub, channel)
     handle = get_connector(config.connector, hub.plugins)
     extra: dict[str, Any] = dict(hub.channel_parts.get(channel, {}))
     if "limiter" not in extra:
