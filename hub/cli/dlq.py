@@ -119,13 +119,16 @@ def replay_(
 
     hub = open_hub(ctx)
     ids = list(letter_ids or [])
-    if all_:
-        found = replay.find(hub, task=task, channel=channel, limit=10_000)
-        ids += [letter.id for letter in found]
-    if not ids:
+    if not ids and not all_:
         raise ValidationError(
             "nothing to replay", field="ID", fix="give ids, or --all (with --task/--channel)"
         )
+    if all_:
+        found = replay.find(hub, task=task, channel=channel, limit=10_000)
+        ids += [letter.id for letter in found]
+        if not ids:
+            console.print("no open dead letters match; nothing to replay")
+            return
     failed = 0
     for letter_id in dict.fromkeys(ids):
         try:

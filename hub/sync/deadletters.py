@@ -122,4 +122,3 @@ def resolve_moot(
     for letter in moot:
         close(session, letter, DeadLetterStatus.RESOLVED, note)
     return len(moot)
-

@@ -117,9 +117,9 @@ def process(hub: Hub, inbox_ids: list[int]) -> Processed:
     result = Processed()
     with hub.session() as session:
         rows = session.exec(
-            select(InboxMessage).where(col(InboxMessage.id).in_(inbox_ids)).order_by(
-                col(InboxMessage.id)
-            )
+            select(InboxMessage)
+            .where(col(InboxMessage.id).in_(inbox_ids))
+            .order_by(col(InboxMessage.id))
         ).all()
     events: list[Event] = []
     translated: list[tuple[InboxMessage, int]] = []

@@ -8,8 +8,11 @@ rows and publishes again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
+
+import structlog
 
 from hub.sync import state
 
@@ -35,12 +38,25 @@ def wake_pushes(hub: Hub, channels: Iterable[str] | None = None) -> list[str]:
     for code in codes:
         with hub.session() as session:
             claimed = state.claim_push(session, code, hub.settings.sync.stale_after_s)
-        if claimed:
-            publisher.push(code)
+        if claimed and _published(partial(publisher.push, code), task="push", channel=code):
             sent.append(code)
     return sent
 
 
 def wake_inbox(hub: Hub, inbox_ids: list[int]) -> None:
-    if hub.publisher is not None and inbox_ids:
-        hub.publisher.process(inbox_ids)
+    publisher: Publisher | None = hub.publisher
+    if publisher is not None and inbox_ids:
+        _published(partial(publisher.process, inbox_ids), task="process", records=len(inbox_ids))
+
+
+def _published(send: Callable[[], None], **context: object) -> bool:
+    """Send, or log why not: the rows are committed, so an unreachable broker only delays them
+    until the sweep publishes again (a caller answering a webhook must still answer 2xx)."""
+    try:
+        send()
+    except Exception as exc:  # kombu/amqp/redis errors differ by transport; all mean "not sent"
+        structlog.get_logger().warning(
+            "publish.failed", error=f"{type(exc).__name__}: {exc}", **context
+        )
+        return False
+    return True

@@ -154,4 +154,3 @@ def _active(hub: Hub, letter_id: int) -> DeadLetter:
         raise StateError(f"dead letter {letter_id} is {letter.status}; nothing to do",
                          fix="list open ones with `stockhub dlq list`")  # fmt: skip
     return letter
-

@@ -97,13 +97,18 @@ def pause(session: Session, channel: str, reason: str) -> bool:
 
 
 def resume(session: Session, channel: str) -> bool:
-    """Resume pushes; False if it was not paused. The caller publishes the catch-up push."""
+    """Resume pushes and resolve the pause's exception record; False if it was not paused.
+    The caller publishes the catch-up push (a failure there pauses and records it again)."""
+    from hub.exception_log import resolve_exceptions
+
     state = ensure_state(session, channel)
     if not state.paused:
         return False
     state.paused, state.paused_reason, state.paused_at = False, None, None
     state.consecutive_failures = 0
     session.add(state)
+    resolve_exceptions(session, subject=f"channel:{channel}", kinds=("channel_paused",),
+                       note="pushes resumed")  # fmt: skip
     return True
 
 

@@ -15,6 +15,7 @@ table is what ``stockhub dlq`` works on, on every broker.
 
 from __future__ import annotations
 
+import structlog
 from celery import Celery
 from kombu import Exchange, Queue
 
@@ -76,8 +77,15 @@ def declare_dead_letter_queue(app: Celery) -> None:
         return
     exchange = Exchange(DLX, type="direct", durable=True)
     with app.connection_for_write() as conn:
+        # a worker started while the broker restarts waits for it, as the worker itself does
+        conn.ensure_connection(max_retries=None, interval_start=0.5, interval_step=0.5,
+                               interval_max=5, errback=_waiting_for_broker)  # fmt: skip
         queue = Queue(DEAD_QUEUE, exchange, routing_key=DEAD_QUEUE, durable=True)
         queue(conn.default_channel).declare()
+
+
+def _waiting_for_broker(exc: BaseException, interval: float) -> None:
+    structlog.get_logger().warning("broker.unreachable", error=str(exc), retry_in_s=interval)
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict]:

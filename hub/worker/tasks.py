@@ -239,4 +239,3 @@ def register(app: Celery) -> None:
     @app.task(name="stockhub.housekeeping")
     def housekeeping_task() -> dict:
         return housekeeping.tidy(current_hub())
-

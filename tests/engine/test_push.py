@@ -147,3 +147,37 @@ def test_paused_channel_keeps_coalescing_and_resume_pushes_latest(engine_hub, sa
     run = push_channel(hub, "web")
     assert (run.pushed, run.calls) == (1, 1)
     assert sandboxes["web"].stock_levels()[("SKU-000", "dc")] == 10
+
+
+def test_a_broker_that_is_down_delays_pushes_but_loses_nothing(engine_hub, sandboxes):
+    """Publishing fails (broker restarting): the change stays in the outbox, nothing raises,
+    and the sweep publishes it again once the claim is stale."""
+    from structlog.testing import capture_logs
+
+    from hub.sync import housekeeping
+
+    class DownBroker:
+        sent: list[str] = []
+        down = True
+
+        def push(self, channel: str) -> None:
+            if self.down:
+                raise ConnectionRefusedError(111, "Connection refused")
+            self.sent.append(channel)
+
+        def process(self, inbox_ids: list[int]) -> None: ...
+
+        def pull(self, channel: str, resource: str) -> None: ...
+
+    hub = engine_hub
+    hub.settings.sync.stale_after_s = 0
+    broker = DownBroker()
+    hub.publisher = broker
+    apply_batch(hub.engine, [adjust(hub, 1, "SKU-000", 4)])
+    with capture_logs() as logs:
+        assert housekeeping.sweep(hub).pushes == []
+    assert any(e["event"] == "publish.failed" and e["channel"] == "web" for e in logs)
+    assert pending(hub, "web") == 1
+
+    broker.down = False
+    assert "web" in housekeeping.sweep(hub).pushes and "web" in broker.sent
