@@ -98,6 +98,25 @@ class SyncSection(_Section):
     embedded_broker: str = "broker.sqlite"  # the embedded broker's file, next to stockhub.toml
 
 
+class AlertsSection(_Section):
+    """``[alerts]``: which conditions alert, and where alerts go besides the log.
+
+    Each condition alerts once (to every sink plugin) and again only after it has cleared.
+    """
+
+    check_every_s: float = Field(default=60.0, gt=0)  # how often the scheduler checks
+    low_stock_atp: int = Field(default=0, ge=-1)  # a channel ATP at or below this alerts; -1: off
+    safety_stock: Count = 0  # total on_hand below this alerts (item attribute safety_stock wins)
+    dead_letter_growth: int = Field(default=10, ge=1)  # this many new dead letters in the window
+    latency_objective_ms: float = Field(default=60_000, gt=0)  # p99 event-to-channel objective
+    window_s: float = Field(default=900.0, gt=0)  # the window for growth and latency
+    webhook_url: str = ""  # a JSON POST per alert (Slack-compatible "text"); ${VAR} allowed
+    webhook_timeout_s: float = Field(default=5.0, gt=0)
+
+    def resolved_webhook_url(self) -> str:
+        return _resolve(self.webhook_url, "alerts.webhook_url", secret=True)
+
+
 class LocationConfig(_Section):
     code: Code
     kind: LocationKind
@@ -166,6 +185,7 @@ class Settings(BaseSettings):
     hub: HubSection = Field(default_factory=HubSection)
     returns: ReturnsSection = Field(default_factory=ReturnsSection)
     sync: SyncSection = Field(default_factory=SyncSection)
+    alerts: AlertsSection = Field(default_factory=AlertsSection)
     locations: list[LocationConfig] = []
     channels: list[ChannelConfig] = []
     rules: list[RuleConfig] = []

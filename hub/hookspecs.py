@@ -9,7 +9,7 @@ name in ``stockhub.connectors``) and the hub calls these hooks on **that plugin 
 implementation never checks "is this call for me?": if it is called, it is. They are
 ``firstresult`` hooks: the single implementation's return value is the answer.
 
-*Observer hooks* (``stockhub_event_applied`` … ``stockhub_alert_raised``) are broadcast to
+*Observer hooks* (``stockhub_event_applied`` … ``stockhub_alert_cleared``) are broadcast to
 every registered plugin; their return values are ignored, and an observer must not raise (a
 failing observer is logged, never allowed to undo the hub's work).
 
@@ -61,6 +61,7 @@ OBSERVER_HOOKS: tuple[str, ...] = (
     "stockhub_push_completed",
     "stockhub_dead_letter_recorded",
     "stockhub_alert_raised",
+    "stockhub_alert_cleared",
 )
 
 
@@ -213,5 +214,14 @@ def stockhub_alert_raised(alert: AlertNotice) -> None:
     """Observe an alert the hub raised; alert sinks (Slack, e-mail, PagerDuty) implement this.
 
     :param alert: a :class:`hub.notices.AlertNotice`.
+    :return: ignored.
+    """
+
+
+@hookspec
+def stockhub_alert_cleared(alert: AlertNotice) -> None:
+    """Observe that an alert's condition no longer holds (sinks close the page or incident).
+
+    :param alert: the :class:`hub.notices.AlertNotice` that was raised, as last seen.
     :return: ignored.
     """

@@ -58,3 +58,10 @@ def stockhub_alert_raised(alert: AlertNotice) -> None:
         channel=alert.channel,
         message=alert.message,
     )
+
+
+@hookimpl(trylast=True)
+def stockhub_alert_cleared(alert: AlertNotice) -> None:
+    structlog.get_logger().info(
+        "alert.cleared", kind=alert.kind, subject=alert.subject, channel=alert.channel
+    )

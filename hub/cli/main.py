@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from hub.cli import (
+    alerts,
     channels,
     db,
     dlq,
@@ -64,6 +65,7 @@ app.add_typer(returns.app, name="returns")
 app.add_typer(exceptions.app, name="exceptions")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(channels.app, name="channels")
+app.add_typer(alerts.app, name="alerts")
 app.add_typer(sync.app, name="sync")
 app.command("reconcile")(sync.reconcile)
 app.command("worker")(worker.worker)

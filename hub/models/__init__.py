@@ -4,6 +4,7 @@ One module per area of the domain; every table is imported here so that ``SQLMod
 is complete for Alembic and for tests.
 """
 
+from hub.models.alerts import AlertState
 from hub.models.catalog import Sku, SkuComponent
 from hub.models.crosswalk import ExternalRef
 from hub.models.ledger import EventRecord, LedgerEntry, StockLevel
@@ -21,6 +22,7 @@ from hub.models.topology import (
 from hub.models.transfers import Transfer, TransferLine
 
 __all__ = [
+    "AlertState",
     "AllocationRuleRow",
     "Channel",
     "ChannelLocation",

@@ -4,7 +4,8 @@ The broker may lose a message (a worker killed after fetching it, an embedded tr
 without acknowledgements, a crash between commit and publish). The sweep makes that cost
 seconds, not data: every channel with outbox rows gets a push unless one is already queued
 and fresh, and every inbox record left unprocessed gets processed. Work older than
-``sync.stuck_after_s`` raises a ``stuck_work`` exception and an alert, resolved when it clears.
+``sync.stuck_after_s`` raises a ``stuck_work`` exception (and so an alert), resolved when it
+clears.
 """
 
 from __future__ import annotations
@@ -16,11 +17,9 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from hub.dispatch import notify
 from hub.errors import HubError
 from hub.exception_log import record_exception, resolve_exceptions
 from hub.models import InboxMessage, PushLog, PushOutbox
-from hub.notices import AlertNotice
 from hub.store.types import utcnow
 from hub.sync import publish
 from hub.sync.runtime import channel_runtime
@@ -82,11 +81,16 @@ def sweep(hub: Hub) -> Sweep:
             else:
                 resolve_exceptions(session, subject=subject, kinds=("channel_unavailable",),
                                    note="the channel can run again")  # fmt: skip
-            if channel not in result.stuck:
+            if channel in result.stuck:  # the alert check turns this into one alert
+                record_exception(
+                    session, kind="stuck_work", subject=subject, channel=channel,
+                    message=f"changes for {channel} have waited {waited[channel]:.0f}s "
+                    "to be pushed",
+                    severity=Severity.WARNING, details={"waited_s": round(waited[channel])},
+                )  # fmt: skip
+            else:
                 resolve_exceptions(session, subject=subject, kinds=("stuck_work",),
                                    note="the channel caught up")  # fmt: skip
-    for channel in result.stuck:
-        _raise_stuck(hub, channel, waited[channel])
     return result
 
 
@@ -96,24 +100,6 @@ def _cannot_run(hub: Hub, channel: str) -> HubError | None:
     except HubError as exc:
         return exc
     return None
-
-
-def _raise_stuck(hub: Hub, channel: str, waited_s: float) -> None:
-    message = f"changes for {channel} have waited {waited_s:.0f}s to be pushed"
-    with hub.session() as session:
-        record = record_exception(
-            session, kind="stuck_work", subject=f"channel:{channel}", channel=channel,
-            message=message, severity=Severity.WARNING, details={"waited_s": round(waited_s)},
-        )  # fmt: skip
-        first = record.occurrences == 1
-    if first:  # one alert per condition until it clears
-        notify(
-            "stockhub_alert_raised",
-            hub.plugins,
-            alert=AlertNotice(kind="stuck_work", severity=Severity.WARNING,
-                              subject=f"channel:{channel}", message=message,
-                              raised_at=utcnow(), channel=channel),
-        )  # fmt: skip
 
 
 def tidy(hub: Hub, keep_log_days: int = 14) -> dict[str, int]:

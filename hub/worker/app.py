@@ -2,7 +2,7 @@
 
 Queues (every name prefixed ``stockhub.``):
 
-* ``default`` — the sweep, reconciliation, housekeeping;
+* ``default`` — the sweep, reconciliation, alert checks, housekeeping;
 * ``inbox`` — translating and applying inbound records (ledger work, no vendor calls);
 * ``channel.<code>`` — one per channel, for its pushes and pulls, so a slow or broken channel
   never delays another. ``stockhub worker --queues`` lets a pool serve only some of them.
@@ -95,4 +95,5 @@ def beat_schedule(settings: Settings) -> dict[str, dict]:
         "pull": {"task": "stockhub.pull_all", "schedule": sync.pull_every_s},
         "reconcile": {"task": "stockhub.reconcile", "schedule": sync.reconcile_every_s},
         "housekeeping": {"task": "stockhub.housekeeping", "schedule": 300.0},
+        "alerts": {"task": "stockhub.alerts", "schedule": settings.alerts.check_every_s},
     }

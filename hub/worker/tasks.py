@@ -236,6 +236,12 @@ def register(app: Celery) -> None:
         publish.wake_pushes(hub)
         return report.as_dict()
 
+    @app.task(name="stockhub.alerts")
+    def alerts_task() -> dict:
+        from hub.alerts import check
+
+        return check(current_hub()).as_dict()
+
     @app.task(name="stockhub.housekeeping")
     def housekeeping_task() -> dict:
         return housekeeping.tidy(current_hub())
