@@ -92,6 +92,7 @@ class SyncSection(_Section):
     stuck_after_s: float = Field(default=600.0, gt=0)  # work older than this raises an alert
     pull_every_s: float = Field(default=60.0, gt=0)  # scheduled pulls per channel
     reconcile_every_s: float = Field(default=3600.0, gt=0)  # scheduled reconciliation
+    scheduler_lease_s: float = Field(default=15.0, gt=0)  # a standby scheduler takes over after
     drift_tolerance: Count = 0  # units of difference that are not reported as drift
     rows_per_run: int = Field(default=1000, ge=1)  # outbox rows one push run takes at a time
     prefetch: int = Field(default=4, ge=1)  # messages a worker process reserves ahead

@@ -36,8 +36,7 @@ def _worker_argv(hub, queues: str | None, concurrency: int, pool: str, beat: boo
             f"--concurrency={concurrency}", f"--pool={pool}", "--without-gossip",
             "--without-mingle", "--loglevel=INFO"]  # fmt: skip
     if beat:
-        schedule = hub.settings.base_dir / ".stockhub-beat-schedule"
-        argv += ["--beat", f"--schedule={schedule}"]
+        argv += ["--beat"]
     return argv
 
 
@@ -56,10 +55,10 @@ def worker(
 
 @handle_errors
 def beat(ctx: typer.Context) -> None:
-    """Run the scheduler (sweep, pulls, reconciliation); run exactly one per hub."""
-    hub, app = _engine(ctx)
-    schedule = hub.settings.base_dir / ".stockhub-beat-schedule"
-    app.start(["beat", f"--schedule={schedule}", "--loglevel=INFO"])
+    """Run the scheduler (sweep, pulls, reconciliation, alerts). Replicas are safe: only the
+    one holding the database lease sends; the others stand by to take over."""
+    _, app = _engine(ctx)
+    app.start(["beat", "--loglevel=INFO"])
 
 
 @handle_errors

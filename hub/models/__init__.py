@@ -11,7 +11,7 @@ from hub.models.ledger import EventRecord, LedgerEntry, StockLevel
 from hub.models.ops import ExceptionRecord
 from hub.models.orders import Reservation
 from hub.models.returns import Return, ReturnLine
-from hub.models.sync import ChannelState, DeadLetter, InboxMessage, PushLog, PushOutbox
+from hub.models.sync import ChannelState, DeadLetter, InboxMessage, Lease, PushLog, PushOutbox
 from hub.models.topology import (
     AllocationRuleRow,
     Channel,
@@ -34,6 +34,7 @@ __all__ = [
     "ExternalRef",
     "InboxMessage",
     "LedgerEntry",
+    "Lease",
     "PushLog",
     "PushOutbox",
     "Location",

@@ -123,3 +123,14 @@ class ChannelState(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     push_queued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cursors: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDoc)
+
+
+class Lease(SQLModel, table=True):
+    """A named lease (e.g. ``scheduler``): at most one live holder across every process."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(primary_key=True, max_length=100)
+    owner: str | None = Field(default=None, max_length=200)
+    until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    acquired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import structlog
 from celery import Celery
+from celery.signals import setup_logging
 from kombu import Exchange, Queue
 
 from hub.config import Settings
@@ -56,12 +57,15 @@ def make_celery(settings: Settings) -> Celery:
         accept_content=["json"],
         worker_prefetch_multiplier=settings.sync.prefetch,
         worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,  # stderr stays stderr: our log handler writes there
         worker_send_task_events=False,
         worker_enable_remote_control=not is_embedded(url),
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,  # a broker restart is waited out, not fatal
         broker_transport_options={} if is_embedded(url) else {"visibility_timeout": 3600},
         beat_schedule=beat_schedule(settings),
+        beat_scheduler="hub.worker.scheduler:LeasedScheduler",  # one live scheduler per hub
+        beat_max_loop_interval=max(settings.sync.scheduler_lease_s / 3, 1.0),
         timezone="UTC",
     )
     app.conf.stockhub_dead_letter_exchange = amqp
@@ -69,6 +73,12 @@ def make_celery(settings: Settings) -> Celery:
 
     tasks.register(app)
     return app
+
+
+@setup_logging.connect
+def _keep_stockhub_logging(**_: object) -> None:
+    """Celery configures logging only when nobody answers this signal: the CLI already set up
+    structlog (format, level, redaction), so worker and beat log through it unchanged."""
 
 
 def declare_dead_letter_queue(app: Celery) -> None:
