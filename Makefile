@@ -26,9 +26,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
-## bench: ledger ingest against the database's own commit rate (on demand, not in CI)
+## bench: every benchmark in one run, as ratios to limits measured alongside (on demand, not in CI)
+##   make bench BENCH_ARGS="--broker redis://127.0.0.1:6379/5 --database postgresql+psycopg://..."
+##   BENCH_ARGS="--quick" for a smoke run; --help lists the sizes (docs/engine.md, Benchmarks)
 bench: $(STAMP)
-	$(BIN)/python -m tests.benchmarks.bench_ingest $(BENCH_ARGS)
+	$(BIN)/python -m tests.benchmarks $(BENCH_ARGS)
 
 ## lint: ruff over the code base
 lint: $(STAMP)

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as _field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -83,13 +84,22 @@ class Outcome:
         return data
 
 
-def apply_event(engine: sa.Engine, event: Event, policy: LedgerPolicy | None = None) -> Outcome:
-    """Apply one event in its own transaction; safe to call any number of times."""
+def apply_event(
+    engine: sa.Engine,
+    event: Event,
+    policy: LedgerPolicy | None = None,
+    received_at: datetime | None = None,
+) -> Outcome:
+    """Apply one event in its own transaction; safe to call any number of times.
+
+    :param received_at: when the hub first received it (a webhook's inbox time): pushes it
+        causes measure their latency from there. Default: now.
+    """
     policy = policy or LedgerPolicy()
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with session_scope(engine) as session:
-                return _apply_in(session, event, policy)
+                return _apply_in(session, event, policy, received_at)
         except PermanentError as exc:
             with session_scope(engine) as session:
                 return _set_aside_in(session, event, exc)
@@ -100,29 +110,36 @@ def apply_event(engine: sa.Engine, event: Event, policy: LedgerPolicy | None = N
 
 
 def apply_batch(
-    engine: sa.Engine, events: list[Event], policy: LedgerPolicy | None = None
+    engine: sa.Engine,
+    events: list[Event],
+    policy: LedgerPolicy | None = None,
+    received_at: Mapping[str, datetime] | None = None,
 ) -> list[Outcome]:
     """Apply events that arrived together in ONE transaction, each inside its own savepoint.
 
     Same outcomes as ``apply_event`` one by one (a rejected or parked event rolls back only its
     savepoint and is kept in the same transaction), at a fraction of the commits. If the database
     reports a conflict (a concurrent twin, a deadlock), the batch is rolled back as a whole and
-    its events are applied one at a time, with ``apply_event``'s retries.
+    its events are applied one at a time, with ``apply_event``'s retries. ``received_at`` maps
+    event ids to when the hub received them (see ``apply_event``).
     """
     policy = policy or LedgerPolicy()
+    times = received_at or {}
     try:
         with session_scope(engine) as session:
-            return [_apply_savepointed(session, event, policy) for event in events]
+            return [_apply_savepointed(session, e, policy, times.get(e.id)) for e in events]
     except sa.exc.DBAPIError as exc:
         if not _retryable(exc):
             raise
-    return [apply_event(engine, event, policy) for event in events]
+    return [apply_event(engine, e, policy, times.get(e.id)) for e in events]
 
 
-def _apply_savepointed(session: Session, event: Event, policy: LedgerPolicy) -> Outcome:
+def _apply_savepointed(
+    session: Session, event: Event, policy: LedgerPolicy, received_at: datetime | None
+) -> Outcome:
     savepoint = session.begin_nested()
     try:
-        outcome = _apply_in(session, event, policy)
+        outcome = _apply_in(session, event, policy, received_at)
     except PermanentError as exc:
         savepoint.rollback()
         return _set_aside_in(session, event, exc)
@@ -130,7 +147,9 @@ def _apply_savepointed(session: Session, event: Event, policy: LedgerPolicy) -> 
     return outcome
 
 
-def _apply_in(session: Session, event: Event, policy: LedgerPolicy) -> Outcome:
+def _apply_in(
+    session: Session, event: Event, policy: LedgerPolicy, received_at: datetime | None = None
+) -> Outcome:
     """The work of applying one event, inside the caller's transaction."""
     payload, digest = _payload(event)
     record = session.exec(
@@ -156,7 +175,8 @@ def _apply_in(session: Session, event: Event, policy: LedgerPolicy) -> Outcome:
         was_waiting = True  # parked or rejected before: apply it now
     ctx = ApplyContext(session, event, policy)
     HANDLERS[event.type](ctx, event.data)
-    enqueue_pushes(session, ctx.touched_skus)  # the outbox, in the ledger's own transaction
+    # the outbox, in the ledger's own transaction; latency counts from the event's arrival
+    enqueue_pushes(session, ctx.touched_skus, at=received_at)
     if was_waiting:
         record.status, record.applied_at = EventStatus.APPLIED.value, utcnow()
         record.payload, record.payload_hash = payload, digest

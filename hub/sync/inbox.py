@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -123,6 +124,7 @@ def process(hub: Hub, inbox_ids: list[int]) -> Processed:
         ).all()
     events: list[Event] = []
     translated: list[tuple[InboxMessage, int]] = []
+    arrived: dict[str, datetime] = {}  # event id → inbox time: push latency starts there
     for row in rows:
         if row.status != InboxStatus.RECEIVED.value:
             result.skipped += 1
@@ -137,8 +139,9 @@ def process(hub: Hub, inbox_ids: list[int]) -> Processed:
             continue
         events.extend(found)
         translated.append((row, len(found)))
+        arrived.update({event.id: row.received_at for event in found})
     if events:
-        result.outcomes = apply_batch(hub.engine, events, hub.policy)
+        result.outcomes = apply_batch(hub.engine, events, hub.policy, received_at=arrived)
         if any(e.type == "item.upserted" for e in events):
             release_parked(hub.engine, hub.policy)
     if translated:

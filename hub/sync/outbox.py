@@ -62,17 +62,19 @@ def active_channels(session: Session) -> list[str]:
     return session.info["stockhub.active_channels"]
 
 
+_COMPONENT, _BUNDLE = sa.orm.aliased(Sku), sa.orm.aliased(Sku)  # once: cached statement
+_BUNDLES_OF = (
+    sa.select(_BUNDLE.code)
+    .join(SkuComponent, SkuComponent.bundle_id == _BUNDLE.id)
+    .join(_COMPONENT, SkuComponent.component_id == _COMPONENT.id)
+    .where(_COMPONENT.code.in_(sa.bindparam("codes", expanding=True)))
+)
+
+
 def bundles_of(session: Session, codes: set[str]) -> set[str]:
-    """Bundle SKUs with any of ``codes`` among their components."""
-    component = sa.orm.aliased(Sku)
-    bundle = sa.orm.aliased(Sku)
-    found = session.execute(
-        sa.select(bundle.code)
-        .join(SkuComponent, SkuComponent.bundle_id == bundle.id)
-        .join(component, SkuComponent.component_id == component.id)
-        .where(component.code.in_(sorted(codes)))
-    ).scalars()
-    return set(found)
+    """Bundle SKUs with any of ``codes`` among their components (runs on every ledger write,
+    so the statement is built once and its compiled form reused)."""
+    return set(session.execute(_BUNDLES_OF, {"codes": sorted(codes)}).scalars())
 
 
 def _upsert(session: Session, rows: list[dict], bump: dict) -> sa.Executable:

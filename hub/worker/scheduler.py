@@ -31,6 +31,13 @@ LEASE_NAME = "scheduler"
 
 class LeasedScheduler(Scheduler):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from hub.worker.tasks import current_hub
+
+        # ``stockhub run`` forks beat from the worker: connections inherited from the parent
+        # must not be used here. SQLite's must be closed too (else "locking protocol"); a
+        # PostgreSQL socket is the parent's, so it is only forgotten.
+        engine = current_hub().engine
+        engine.dispose(close=engine.dialect.name == "sqlite")
         super().__init__(*args, **kwargs)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.holding = False

@@ -66,7 +66,7 @@ class TestDescription:
             Capability.WEBHOOKS,
             Capability.COMPARE_AND_SET,
         }
-        assert info.max_batch_size == 100 and info.rate_limits == (RateLimit(20, 1),)
+        assert info.max_batch_size == 100 and info.rate_limits == (RateLimit(18, 1),)
         assert info.secret_settings == ("api_token", "webhook_secret")
         schema = info.settings_json_schema()
         assert schema["required"] == ["base_url", "api_token"]

@@ -212,3 +212,23 @@ def _push_until_done(hub, tries: int = 50) -> None:
         if run.status == "done":
             return
     raise AssertionError("push did not converge")
+
+
+def test_push_latency_counts_from_the_webhooks_arrival(engine_hub):
+    """The per-item latency starts when the hub received the record, not when it was applied:
+    time spent waiting in the inbox is part of what the channel waited."""
+    from datetime import timedelta
+
+    from hub.models import PushLog
+
+    hub = engine_hub
+    receipt = inbox.receive_webhook(hub, "pos", webhook(json.dumps(sale(1, delta=4)).encode(), "d"))
+    with hub.session() as session:  # as if it had waited 30 s for a worker
+        row = session.get(InboxMessage, receipt.stored[0])
+        row.received_at -= timedelta(seconds=30)
+        session.add(row)
+    inbox.process(hub, receipt.stored)
+    push_channel(hub, "pos")
+    with hub.session() as session:
+        (logged,) = session.exec(select(PushLog).where(PushLog.channel == "pos")).all()
+    assert 30_000 <= logged.latency_ms < 60_000

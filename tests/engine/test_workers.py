@@ -331,7 +331,9 @@ def _state(hub) -> str:
 
 
 def _stop(worker: subprocess.Popen) -> None:
-    os.killpg(worker.pid, signal.SIGTERM)
+    # SIGTERM to the main process (a warm shutdown); to the whole group it races the pool's
+    # replacement of its children and can hang on the embedded broker
+    worker.terminate()
     try:
         worker.wait(timeout=15)
     except subprocess.TimeoutExpired:
