@@ -16,6 +16,7 @@ from hub.cli import (
     items,
     mappings,
     returns,
+    sandbox,
     stock,
     sync,
     worker,
@@ -67,6 +68,7 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(channels.app, name="channels")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(sync.app, name="sync")
+app.add_typer(sandbox.app, name="sandbox")
 app.command("reconcile")(sync.reconcile)
 app.command("worker")(worker.worker)
 app.command("beat")(worker.beat)
@@ -82,3 +84,7 @@ else:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -272,3 +272,47 @@ class TestParkedReleasedByItemEvents:
         post_events(workdir, item)
         view = json.loads(run(workdir, "stock", "show", "SOCK-BLK", "--json").stdout)
         assert view["locations"]["dc-east"]["on_hand"] == 12
+
+
+class TestSandbox:
+    def test_lists_the_installed_connectors_that_ship_one(self):
+        result = CliRunner().invoke(app, ["sandbox", "list", "--json"])
+        assert result.exit_code == 0, result.output
+        assert {"custom", "shopify"} <= set(json.loads(result.output))
+
+    def test_unknown_connector_names_the_ones_there_are(self):
+        result = CliRunner().invoke(app, ["sandbox", "run", "nope"])
+        assert result.exit_code == 2
+        assert "no sandbox for connector 'nope'" in result.output
+        assert "shopify" in result.output
+
+    def test_runs_the_shopify_sandbox_over_http(self, tmp_path):
+        """The command serves the real emulator: a token-less call gets Shopify's 401."""
+        import socket
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        argv = [sys.executable, "-m", "hub.cli.main", "sandbox", "run", "shopify",
+                "--port", str(port), "--seeded"]  # fmt: skip
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+        try:
+            assert "listening on" in (proc.stdout.readline() if proc.stdout else "")
+            url = f"http://127.0.0.1:{port}/admin/api/2026-07/graphql.json"
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    answer = httpx.post(url, json={"query": "{ shop { name } }"})
+                    break
+                except httpx.ConnectError:
+                    assert time.monotonic() < deadline
+                    time.sleep(0.1)
+            assert answer.status_code == 401
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
