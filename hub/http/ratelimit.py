@@ -36,6 +36,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from hub.connector import RateLimit
 from hub.errors import ConfigError, RateLimitedError
+from hub.store.wal import enable_wal
 
 RATE_LIMIT_URL_ENV = "STOCKHUB_RATE_LIMIT_URL"
 
@@ -63,7 +64,7 @@ class SQLiteMovingWindowStorage(Storage, MovingWindowSupport):
         conn = getattr(self._local, "conn", None)
         if conn is None:  # one connection per thread; sqlite3 connections are not shareable
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            enable_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
         return conn

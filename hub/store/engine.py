@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from hub.errors import ConfigError
+from hub.store.wal import enable_wal
 
 
 def normalise_url(url: str) -> str:
@@ -47,9 +48,9 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # the driver must not BEGIN on its own; see "begin" below
+    enable_wal(dbapi_conn)
     cursor = dbapi_conn.cursor()
     for pragma in (
-        "PRAGMA journal_mode=WAL",
         "PRAGMA foreign_keys=ON",
         "PRAGMA busy_timeout=30000",
         "PRAGMA synchronous=NORMAL",

@@ -23,6 +23,7 @@ from pathlib import Path
 from kombu.transport import sqlalchemy as kombu_sqla
 
 from hub.config import Settings
+from hub.store.wal import enable_wal
 
 POLL_S = 0.01  # how often an idle embedded consumer looks for a message
 
@@ -43,8 +44,8 @@ def is_embedded(url: str) -> bool:
 def prepare_embedded(path: Path) -> None:
     """Create the broker file in WAL mode (a persistent property of the file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")
+    with sqlite3.connect(path, timeout=30) as conn:
+        enable_wal(conn)
     kombu_sqla.Transport.polling_interval = POLL_S
 
 
