@@ -38,6 +38,7 @@ from hub.vocabulary import LocationKind
 
 Code = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S+$")]
 Count = Annotated[int, Field(ge=0)]
+OPS_TOKEN_ENV = "STOCKHUB_OPS_TOKEN"
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 SECRET_KEY = re.compile(r"token|secret|passw(or)?d|credential|api_?key|private_key|refresh", re.I)
 URL_OVERRIDES = {"database_url": "STOCKHUB_DATABASE_URL", "broker_url": "STOCKHUB_BROKER_URL"}
@@ -165,6 +166,40 @@ class RuleConfig(_Section):
         return self
 
 
+class ApiSection(_Section):
+    """``[api]``: who may use the HTTP API and how much it accepts.
+
+    Tokens are ``${VAR}`` references (literal values are refused). ``ops_token`` may read and
+    act; ``read_token`` may only read. With ``ops_token`` empty, ``$STOCKHUB_OPS_TOKEN`` is the
+    acting token; with no token at all, every ops endpoint answers 401 (webhooks, health and
+    metrics still work).
+    """
+
+    ops_token: str = ""
+    read_token: str = ""
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)  # larger requests are refused (413)
+    metrics_public: bool = True  # False: /metrics needs a token too
+
+    @field_validator("ops_token", "read_token")
+    @classmethod
+    def _reference_only(cls, value: str) -> str:
+        if value and not REFERENCE.fullmatch(value.strip()):
+            raise ValueError(
+                "write a ${VAR} reference (e.g. \"${STOCKHUB_OPS_TOKEN}\"), not the token: "
+                "secrets live in the environment, never in the file"
+            )
+        return value.strip()
+
+    def tokens(self) -> tuple[str, str]:
+        """(acting token, read-only token), resolved now; empty strings when not configured."""
+        act = _resolve(self.ops_token, "api.ops_token", secret=True) if self.ops_token else ""
+        if not act and (env := os.environ.get(OPS_TOKEN_ENV, "")):
+            _register_secret(env)
+            act = env
+        read = _resolve(self.read_token, "api.read_token", secret=True) if self.read_token else ""
+        return act, read
+
+
 class _UrlOverrides(PydanticBaseSettingsSource):
     """$STOCKHUB_DATABASE_URL / $STOCKHUB_BROKER_URL beat the file: deployments swap services,
     not files. No other variable is read, so nothing else can change behind the file's back."""
@@ -187,6 +222,7 @@ class Settings(BaseSettings):
     returns: ReturnsSection = Field(default_factory=ReturnsSection)
     sync: SyncSection = Field(default_factory=SyncSection)
     alerts: AlertsSection = Field(default_factory=AlertsSection)
+    api: ApiSection = Field(default_factory=ApiSection)
     locations: list[LocationConfig] = []
     channels: list[ChannelConfig] = []
     rules: list[RuleConfig] = []

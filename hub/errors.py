@@ -7,6 +7,7 @@
     │   └── RateLimitedError       retry after ``retry_after`` seconds, not sooner
     ├── PermanentError             retrying cannot help: dead-letter now
     │   ├── ValidationError        input is malformed or breaks a rule (names the field)
+    │   │   └── NotFoundError      the record a request names does not exist
     │   ├── MappingError           an external id has no crosswalk entry, or a mapping file is bad
     │   ├── OwnershipError         a system wrote data it does not own
     │   └── StateError             the event does not fit the current state (return not inspected)
@@ -90,6 +91,12 @@ class ValidationError(PermanentError):
         if self.errors:
             data["errors"] = self.errors
         return data
+
+
+class NotFoundError(ValidationError):
+    """Raised when a request names a record (dead letter, exception, channel) that is not there."""
+
+    kind = "not_found"
 
 
 class MappingError(PermanentError):

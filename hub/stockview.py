@@ -28,7 +28,7 @@ from hub.availability import (
     channel_atp,
     pick_allocation,
 )
-from hub.errors import ValidationError
+from hub.errors import NotFoundError
 from hub.events import iso_utc
 from hub.models import (
     AllocationRuleRow,
@@ -136,7 +136,7 @@ def stock_view(
     """The v1 stock view of one SKU; pass ``plans`` when viewing many SKUs in a row."""
     sku = session.exec(select(Sku).where(Sku.code == code)).first()
     if sku is None:
-        raise ValidationError(
+        raise NotFoundError(
             f"unknown SKU {code!r}", field="sku", fix="list SKUs with `stockhub stock list`"
         )
     components = components_of(session, sku)

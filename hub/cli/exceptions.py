@@ -13,12 +13,6 @@ app = typer.Typer(
 )
 
 
-def _as_dict(record) -> dict:
-    data = record.model_dump(mode="json")
-    data.pop("fingerprint", None)
-    return data
-
-
 @app.command("list")
 @handle_errors
 def list_(
@@ -30,20 +24,11 @@ def list_(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List problems, newest first (default: the open ones)."""
-    from sqlmodel import col, select
+    from hub.ops import exceptions
 
-    from hub.models import ExceptionRecord
-
-    hub = open_hub(ctx)
-    query = select(ExceptionRecord).order_by(col(ExceptionRecord.updated_at).desc()).limit(limit)
-    if status != "all":
-        query = query.where(ExceptionRecord.status == status)
-    if kind:
-        query = query.where(ExceptionRecord.kind == kind)
-    if channel:
-        query = query.where(ExceptionRecord.channel == channel)
-    with hub.session() as session:
-        records = [_as_dict(r) for r in session.exec(query)]
+    found = exceptions.find(open_hub(ctx), status=None if status == "all" else status, kind=kind,
+                            channel=channel, limit=limit)  # fmt: skip
+    records = [exceptions.as_dict(r) for r in found]
     if as_json:
         print_json(records)
         return
@@ -72,8 +57,9 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show one problem with its full details (the event payload, the error, the fix)."""
-    with open_hub(ctx).session() as session:
-        data = _as_dict(_get(session, record_id))
+    from hub.ops import exceptions
+
+    data = exceptions.as_dict(exceptions.get(open_hub(ctx), record_id))
     if as_json:
         print_json(data)
         return
@@ -100,24 +86,8 @@ def resolve(
     _set_status(ctx, record_id, "resolved", note)
 
 
-def _get(session, record_id: int):
-    from hub.errors import ValidationError
-    from hub.models import ExceptionRecord
-
-    record = session.get(ExceptionRecord, record_id)
-    if record is None:
-        raise ValidationError(
-            f"no exception with id {record_id}",
-            field="id",
-            fix="list them with `stockhub exceptions list --status all`",
-        )
-    return record
-
-
 def _set_status(ctx: typer.Context, record_id: int, status: str, note: str | None) -> None:
-    from hub.exception_log import set_status
-    from hub.vocabulary import ExceptionStatus
+    from hub.ops import exceptions
 
-    with open_hub(ctx).session() as session:
-        set_status(session, _get(session, record_id), ExceptionStatus(status), note)
+    exceptions.set_status(open_hub(ctx), record_id, status, note)
     console.print(f"exception {record_id}: {status}")

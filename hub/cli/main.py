@@ -8,6 +8,7 @@ import typer
 
 from hub.cli import (
     alerts,
+    api,
     channels,
     db,
     dlq,
@@ -73,6 +74,7 @@ app.command("reconcile")(sync.reconcile)
 app.command("worker")(worker.worker)
 app.command("beat")(worker.beat)
 app.command("run")(worker.run)
+app.command("api")(api.api)
 
 try:  # the connector SDK's commands (list, check, new)
     from hub.cli import connectors

@@ -9,6 +9,8 @@ PostgreSQL and Redis or RabbitMQ.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import typer
 
@@ -65,12 +67,32 @@ def beat(ctx: typer.Context) -> None:
 def run(
     ctx: typer.Context,
     concurrency: int = typer.Option(2, min=1, help="Worker processes."),
+    host: str = typer.Option("127.0.0.1", help="Address the API listens on."),
+    port: int = typer.Option(8000, min=0, max=65535, help="API port; 0 runs no API."),
 ) -> None:
-    """Run the whole engine in one command: worker and scheduler together."""
+    """Run the whole hub in one command: API, worker and scheduler together."""
     hub, app = _engine(ctx)
-    console.print(f"stockhub run: worker + scheduler, broker {_safe(app.conf.broker_url)}; "
-                  "Ctrl-C stops", markup=False)  # fmt: skip
-    app.worker_main(_worker_argv(hub, None, concurrency, "prefork", beat=True))
+    api = _start_api(ctx, host, port) if port else None
+    where = f"API http://{host}:{port}, " if api else ""
+    console.print(f"stockhub run: {where}worker + scheduler, broker "
+                  f"{_safe(app.conf.broker_url)}; Ctrl-C stops", markup=False)  # fmt: skip
+    try:
+        app.worker_main(_worker_argv(hub, None, concurrency, "prefork", beat=True))
+    finally:
+        if api is not None:
+            api.terminate()
+            try:
+                api.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                api.kill()
+
+
+def _start_api(ctx: typer.Context, host: str, port: int) -> subprocess.Popen:
+    """``stockhub api`` as its own process (started fresh, not forked: the worker forks)."""
+    argv = [sys.executable, "-m", "hub.cli.main"]
+    if ctx.parent is not None and ctx.parent.params.get("config"):
+        argv += ["--config", str(ctx.parent.params["config"])]
+    return subprocess.Popen([*argv, "api", "--host", host, "--port", str(port)])
 
 
 def _safe(url: str) -> str:

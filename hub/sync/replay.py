@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
-from hub.errors import StateError, ValidationError
+from hub.errors import NotFoundError, StateError, ValidationError
 from hub.models import DeadLetter
 from hub.sync import deadletters, inbox, outbox, publish, state
 from hub.vocabulary import DeadLetterStatus
@@ -29,7 +29,7 @@ def get(hub: Hub, letter_id: int) -> DeadLetter:
     with hub.session() as session:
         letter = session.get(DeadLetter, letter_id)
     if letter is None:
-        raise ValidationError(f"no dead letter {letter_id}", field="id",
+        raise NotFoundError(f"no dead letter {letter_id}", field="id",
                               fix="list them with `stockhub dlq list`")  # fmt: skip
     return letter
 

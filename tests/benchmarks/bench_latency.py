@@ -169,7 +169,8 @@ def bench_latency(
     box = CustomSandbox(TOKEN)
     with box.serve() as base_url, bench_hub(services, skus=skus, base_url=base_url) as bench:
         bench.publishing()
-        with bench.worker(bench.stockhub("run", f"--concurrency={CONCURRENCY}"), "stockhub-run"):
+        run = bench.stockhub("run", f"--concurrency={CONCURRENCY}", "--port=0")  # no API
+        with bench.worker(run, "stockhub-run"):
             publish.wake_pushes(bench.hub)  # the seeded items: their first push is the warm-up
             bench.wait(lambda: settled(bench), "warm-up push", 120, poll_s=0.1)
             box.clear_records()

@@ -102,7 +102,8 @@ def during_burst(services: Services, events: int, skus: int, minimum: int) -> Bu
     box = CustomSandbox(TOKEN)
     with box.serve() as base_url, bench_hub(services, skus=skus, base_url=base_url) as bench:
         bench.publishing()
-        with bench.worker(bench.stockhub("run", f"--concurrency={CONCURRENCY}"), "stockhub-run"):
+        run = bench.stockhub("run", f"--concurrency={CONCURRENCY}", "--port=0")  # no API
+        with bench.worker(run, "stockhub-run"):
             publish.wake_pushes(bench.hub)
             bench.wait(lambda: settled(bench), "warm-up push", 120, poll_s=0.1)
             box.clear_records()

@@ -81,7 +81,7 @@ def worker_env(config: Path) -> dict[str, str]:
 
 def start(config: Path, log: Path) -> subprocess.Popen:
     stockhub = str(Path(sys.executable).with_name("stockhub"))
-    cli = [stockhub, "--config", str(config), "run", "--concurrency", "2"]
+    cli = [stockhub, "--config", str(config), "run", "--concurrency", "2", "--port", "0"]
     return subprocess.Popen(cli, env=worker_env(config), stdout=log.open("ab"),
                             stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
 

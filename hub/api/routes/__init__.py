@@ -1,0 +1,1 @@
+"""One router per resource; each handler calls a service function and shapes its answer."""
