@@ -74,6 +74,13 @@ def progress_bar(
         yield lambda n=1: progress.advance(task, n)
 
 
+def plain(*cells: object) -> list[Any]:
+    """Table cells shown literally: vendor messages may hold ``[brackets]`` rich would parse."""
+    from rich.text import Text
+
+    return [Text("" if cell is None else str(cell)) for cell in cells]
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hub.cli.common import console, handle_errors, open_hub, print_json
+from hub.cli.common import console, handle_errors, open_hub, plain, print_json
 
 app = typer.Typer(
     help="Jobs that gave up (retries exhausted or a permanent error): inspect and act on them.",
@@ -49,9 +49,8 @@ def list_(
     for column in ("id", "task", "channel", "subject", "attempts", "last failed", "error"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        table.add_row(str(r["id"]), r["task"], r["channel"] or "", r["subject"],
-                      str(r["attempts"]), r["last_failed_at"][:19], r["error"][:200],
-                      markup=False)  # fmt: skip
+        table.add_row(*plain(r["id"], r["task"], r["channel"], r["subject"], r["attempts"],
+                             r["last_failed_at"][:19], r["error"][:200]))  # fmt: skip
     console.print(table)
 
 
@@ -89,6 +88,7 @@ def edit(
     ctx: typer.Context,
     letter_id: int = typer.Argument(..., metavar="ID"),
     payload_file: Path = typer.Argument(..., metavar="FILE", help="JSON file: the new payload."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
 ) -> None:
     """Replace a dead letter's payload (fix a bad record), then `dlq replay ID`."""
     from hub.errors import ValidationError
@@ -99,7 +99,10 @@ def edit(
     except (OSError, json.JSONDecodeError) as exc:
         raise ValidationError(f"{payload_file}: {exc}", field="FILE",
                               fix="give a JSON object (start from `dlq show ID --json`)") from None
-    replay.edit(open_hub(ctx), letter_id, payload)
+    letter = replay.edit(open_hub(ctx), letter_id, payload)
+    if as_json:
+        print_json({"id": letter_id, "payload": letter.payload})
+        return
     console.print(f"dead letter {letter_id}: payload replaced; replay it with "
                   f"`stockhub dlq replay {letter_id}`")  # fmt: skip
 
@@ -112,6 +115,7 @@ def replay_(
     all_: bool = typer.Option(False, "--all", help="Replay every open one (with the filters)."),
     task: str = typer.Option(None, help="With --all: only this task."),
     channel: str = typer.Option(None, help="With --all: only this channel."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
 ) -> None:
     """Send dead letters back to work (runs here when no worker is configured to take it)."""
     from hub.errors import HubError, ValidationError
@@ -126,16 +130,23 @@ def replay_(
     if all_:
         found = replay.find(hub, task=task, channel=channel, limit=10_000)
         ids += [letter.id for letter in found]
-        if not ids:
+        if not ids and not as_json:
             console.print("no open dead letters match; nothing to replay")
             return
-    failed = 0
+    results: list[dict] = []
     for letter_id in dict.fromkeys(ids):
         try:
-            console.print(f"{letter_id}: {replay.replay(hub, letter_id)}", markup=False)
+            results.append({"id": letter_id, "outcome": replay.replay(hub, letter_id)})
         except HubError as exc:
-            failed += 1
-            console.print(f"{letter_id}: failed again: {exc}", markup=False, style="red")
+            results.append({"id": letter_id, "error": str(exc)})
+        if not as_json:
+            done = results[-1]
+            text = done.get("outcome") or f"failed again: {done['error']}"
+            console.print(f"{letter_id}: {text}", markup=False,
+                          style="red" if "error" in done else None)  # fmt: skip
+    failed = sum("error" in r for r in results)
+    if as_json:
+        print_json({"replayed": len(results) - failed, "failed": failed, "results": results})
     if failed:
         raise typer.Exit(1)
 
@@ -146,9 +157,13 @@ def discard(
     ctx: typer.Context,
     letter_id: int = typer.Argument(..., metavar="ID"),
     reason: str = typer.Option(..., "--reason", help="Why no action is needed (kept on record)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
 ) -> None:
     """Close a dead letter without replaying it; the reason is kept."""
     from hub.sync import replay
 
     replay.discard(open_hub(ctx), letter_id, reason)
+    if as_json:
+        print_json({"id": letter_id, "status": "discarded", "reason": reason})
+        return
     console.print(f"dead letter {letter_id} discarded")

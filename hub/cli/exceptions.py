@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from hub.cli.common import console, handle_errors, open_hub, print_json
+from hub.cli.common import console, handle_errors, open_hub, plain, print_json
 
 app = typer.Typer(
     help="List, inspect, acknowledge and resolve problems in the exception log.",
@@ -36,16 +36,8 @@ def list_(
     for column in ("id", "kind", "severity", "subject", "channel", "seen", "message"):
         table.add_column(column, overflow="fold")
     for r in records:
-        table.add_row(
-            str(r["id"]),
-            r["kind"],
-            r["severity"],
-            r["subject"],
-            r["channel"] or "",
-            str(r["occurrences"]),
-            r["message"],
-            markup=False,
-        )
+        table.add_row(*plain(r["id"], r["kind"], r["severity"], r["subject"], r["channel"],
+                             r["occurrences"], r["message"]))  # fmt: skip
     console.print(table)
 
 
@@ -70,9 +62,13 @@ def show(
 
 @app.command("acknowledge")
 @handle_errors
-def acknowledge(ctx: typer.Context, record_id: int = typer.Argument(..., help="Exception id.")):
+def acknowledge(
+    ctx: typer.Context,
+    record_id: int = typer.Argument(..., help="Exception id."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
+) -> None:
     """Mark a problem as seen and being worked on (it stays in the open views)."""
-    _set_status(ctx, record_id, "acknowledged", None)
+    _set_status(ctx, record_id, "acknowledged", None, as_json)
 
 
 @app.command("resolve")
@@ -81,13 +77,18 @@ def resolve(
     ctx: typer.Context,
     record_id: int = typer.Argument(..., help="Exception id."),
     note: str = typer.Option(..., "--note", help="What was done about it (kept with the record)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
 ) -> None:
     """Resolve a problem with a note saying what was done."""
-    _set_status(ctx, record_id, "resolved", note)
+    _set_status(ctx, record_id, "resolved", note, as_json)
 
 
-def _set_status(ctx: typer.Context, record_id: int, status: str, note: str | None) -> None:
+def _set_status(ctx: typer.Context, record_id: int, status: str, note: str | None,
+                as_json: bool) -> None:  # fmt: skip
     from hub.ops import exceptions
 
-    exceptions.set_status(open_hub(ctx), record_id, status, note)
+    record = exceptions.set_status(open_hub(ctx), record_id, status, note)
+    if as_json:
+        print_json(exceptions.as_dict(record))
+        return
     console.print(f"exception {record_id}: {status}")

@@ -40,6 +40,23 @@ class TestHelp:
         assert "Usage:" in result.output
 
 
+OPS_GROUPS = ("dlq", "exceptions", "channels", "stock", "returns", "events", "alerts")
+
+
+class TestParity:
+    @pytest.mark.parametrize(
+        "path", [p for p in all_commands() if len(p) == 2 and p[0] in OPS_GROUPS],
+        ids=" ".join,
+    )
+    def test_every_ops_command_speaks_json(self, path):
+        """What the dashboard and the API can do, a script can do with --json."""
+        command = typer.main.get_command(app)
+        for name in path:
+            command = command.commands[name]  # type: ignore[attr-defined]
+        flags = {flag for param in command.params for flag in param.opts}
+        assert "--json" in flags, f"stockhub {' '.join(path)} has no --json"
+
+
 class TestInit:
     def test_init_builds_a_sample_hub_and_is_safe_to_repeat(self, tmp_path):
         """init writes config, mappings and store, loads the demo; a second run changes nothing."""
@@ -141,7 +158,7 @@ class TestMappings:
         """The shipped crosswalk and status maps pass validation against the sample hub."""
         result = run(hub_dir(), "mappings", "validate", "--json")
         report = json.loads(result.stdout)
-        assert report["ok"] and report["crosswalk_rows"] == 25
+        assert report["ok"] and report["crosswalk_rows"] == 30
         assert sorted(report["status_maps"]) == ["amazon", "shipbob", "square"]
 
     def test_bad_rows_are_listed_with_file_and_line(self, hub_dir):
@@ -248,6 +265,31 @@ class TestExceptionsCommand:
     def test_unknown_id_is_a_clear_error(self, hub_dir):
         """Asking for an id that does not exist says how to find ids."""
         assert "exceptions list" in run(hub_dir(), "exceptions", "show", "999", expect=2).stderr
+
+    def test_tables_show_vendor_text_literally(self, hub_dir, monkeypatch):
+        """The table views (not only --json) of exceptions, dead letters and channels work, and
+        a message with [brackets] is shown as sent, not read as rich markup."""
+        from hub.app import open_hub
+        from hub.cli.common import console
+        from hub.sync.deadletters import record_dead_letter
+
+        monkeypatch.setattr(console, "width", 240)  # cells unwrapped, whatever the terminal
+
+        workdir = hub_dir()
+        bad = {"id": "o/[red]x[/red]", "type": "stock.adjusted", "source": "ops",
+               "occurred_at": "2026-11-22T08:00:00Z",
+               "data": {"sku": "TEE-RED-M", "location": "[mars]", "delta": 1}}  # fmt: skip
+        post_events(workdir, bad, expect=1)
+        hub = open_hub(workdir.config)
+        with hub.session() as session:
+            record_dead_letter(session, task="push", channel="shopify-us", subject="sku:[b]X",
+                               payload={"channel": "shopify-us"},
+                               exc=RuntimeError("vendor said [bold]no[/bold]"))  # fmt: skip
+        hub.engine.dispose()
+        problems = run(workdir, "exceptions", "list").stdout
+        assert "[mars]" in problems
+        assert "[bold]no[/bold]" in run(workdir, "dlq", "list").stdout
+        assert "shopify-us" in run(workdir, "channels", "list").stdout
 
 
 class TestParkedReleasedByItemEvents:
