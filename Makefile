@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := .demo
 PYTEST_ARGS ?=
+DEMO_ARGS ?=
 
 .PHONY: run test test-fast bench lint clean
 
@@ -15,12 +16,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## run: a sample hub in .demo/ (embedded SQLite, sample items, mappings, a demo day), then its stock
+## run: the whole hub on this machine: sandbox vendors, API + dashboard on :8000, worker,
+##   scheduler, and a replayed omnichannel day (stockhub demo; Ctrl-C stops everything)
 run: $(STAMP)
-	mkdir -p $(DEMO)
-	cd $(DEMO) && ../$(BIN)/stockhub init
-	cd $(DEMO) && ../$(BIN)/stockhub stock list
-	cd $(DEMO) && ../$(BIN)/stockhub stock show TEE-RED-M
+	$(BIN)/stockhub demo --dir $(DEMO) $(DEMO_ARGS)
 
 ## test: the whole suite (SQLite and PostgreSQL store tests; PostgreSQL skipped if down, unless CI=true)
 test: $(STAMP)

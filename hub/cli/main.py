@@ -11,6 +11,7 @@ from hub.cli import (
     api,
     channels,
     db,
+    demo,
     dlq,
     events,
     exceptions,
@@ -75,6 +76,7 @@ app.command("worker")(worker.worker)
 app.command("beat")(worker.beat)
 app.command("run")(worker.run)
 app.command("api")(api.api)
+app.command("demo")(demo.demo)
 
 try:  # the connector SDK's commands (list, check, new)
     from hub.cli import connectors

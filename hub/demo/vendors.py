@@ -1,0 +1,119 @@
+"""The vendors' side of the demo: each sandbox served over HTTP, seeded to match the
+crosswalk, and the actions the day performs on it (a customer ordering, a store selling...).
+
+Each class owns one sandbox; ``channel`` is the hub channel it stands behind, ``settings`` the
+``[channels.settings]`` pointing at it and ``env`` the secrets those settings reference.
+"""
+
+from __future__ import annotations
+
+import random
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ShopifyVendor:
+    """The web shop: customers order, some orders ship, some are refunded with a restock."""
+
+    channel: str = "shopify-us"
+    connector: str = "shopify"
+    locations: tuple[str, ...] = ("dc-east", "store-12")
+    base_url: str = ""
+    orders: list[str] = field(default_factory=list)
+
+    def start(self, stack: ExitStack, webhook_url: str) -> None:
+        from connectors.shopify.sandbox import ShopifySandbox
+        from connectors.shopify.sandbox_seed import DC
+
+        self.sandbox = ShopifySandbox.seeded()
+
+        def list_gift_set(shop):  # the bundle is its own product on Shopify (crosswalk.csv)
+            _, item = shop.add_product("GIFT-SET", 49148305, 49148386)
+            return shop.stock(item, DC, available=0)
+
+        self.sandbox.act(list_gift_set)
+        self.base_url = stack.enter_context(self.sandbox.serve())
+        self.sandbox.subscribe(webhook_url)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {"shop": "stockhub-sandbox", "access_token": "${DEMO_SHOPIFY_TOKEN}",
+                "client_secret": "${DEMO_SHOPIFY_SECRET}", "base_url": self.base_url}  # fmt: skip
+
+    @property
+    def env(self) -> dict[str, str]:
+        from connectors.shopify.sandbox import SANDBOX_SECRET, SANDBOX_TOKEN
+
+        return {"DEMO_SHOPIFY_TOKEN": SANDBOX_TOKEN, "DEMO_SHOPIFY_SECRET": SANDBOX_SECRET}
+
+    def variants(self) -> list[str]:
+        return list(self.sandbox.shop.variants)
+
+    def order(self, rng: random.Random) -> str:
+        """A customer buys one to three units of one product, shipped from the DC."""
+        from connectors.shopify.sandbox_seed import DC
+
+        variant = rng.choice(self.variants())
+        order_id = self.sandbox.act(lambda s: s.create_order([(variant, rng.randint(1, 3))], DC))
+        self.orders.append(order_id)
+        return order_id
+
+    def ship(self, order_id: str) -> None:
+        self.sandbox.act(lambda s: s.fulfill(order_id))
+
+    def refund_restock(self, order_id: str) -> None:
+        """The customer sends one unit back; it is restocked at the DC."""
+        from connectors.shopify.sandbox_seed import DC
+
+        def refund(shop):
+            line = shop.orders[order_id].lines[0]
+            return shop.refund(order_id, [(line.id, 1)], "return", DC)
+
+        self.sandbox.act(refund)
+
+    def shown(self) -> dict[str, int]:
+        """What the shop shows for sale at the DC, by inventory item."""
+        from connectors.shopify.sandbox_seed import DC
+
+        return {item: qty for (item, where), qty in self.sandbox.stock_levels().items()
+                if where == DC}  # fmt: skip
+
+
+@dataclass
+class QuickCommerceVendor:
+    """A dark-store delivery app on stockhub's own protocol; the day takes it down for a while."""
+
+    channel: str = "quick-commerce"
+    connector: str = "custom"
+    locations: tuple[str, ...] = ("dark-store-1",)
+    base_url: str = ""
+
+    def start(self, stack: ExitStack, webhook_url: str) -> None:
+        from connectors.custom.sandbox import CustomSandbox
+
+        self.sandbox = CustomSandbox("demo-quick-commerce-token")
+        self.base_url = stack.enter_context(self.sandbox.serve())
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, "api_token": "${DEMO_QUICK_TOKEN}"}
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"DEMO_QUICK_TOKEN": "demo-quick-commerce-token"}
+
+    def outage(self) -> None:
+        """Every call fails with 503 until :meth:`recover`."""
+        self.sandbox.set_faults(permanent_status=503)
+
+    def recover(self) -> None:
+        self.sandbox.clear_faults()
+
+    def shown(self) -> dict[str, int]:
+        return {sku: qty for (sku, _), qty in self.sandbox.stock_levels().items()}
+
+
+def all_vendors() -> list[Any]:
+    return [ShopifyVendor(), QuickCommerceVendor()]
