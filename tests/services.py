@@ -85,11 +85,35 @@ class PrivatePostgres:
                             "-l", log, "-w", "-t", "60", *args])  # fmt: skip
 
     def start(self) -> None:
-        self._ctl("start")
+        """Start, trying again on a loaded machine; a final failure shows the server's log."""
+        for attempt in range(3):
+            try:
+                self._ctl("start")
+                return
+            except subprocess.CalledProcessError as exc:
+                if self._running():
+                    return  # pg_ctl gave up waiting, the server came up anyway
+                if attempt == 2:
+                    log = (self.folder / "server.log").read_text(errors="replace")[-3000:]
+                    raise AssertionError(f"PostgreSQL did not start: {exc.stderr}\n{log}") from exc
+                time.sleep(2)
 
     def restart(self) -> None:
         """Stop (fast: open transactions are aborted, connections cut) and start again."""
-        self._ctl("-m", "fast", "restart")
+        try:
+            self._ctl("-m", "fast", "stop")
+        except subprocess.CalledProcessError:
+            if self._running():  # a fast stop that timed out: cut it short
+                self._ctl("-m", "immediate", "stop")
+        self.start()
+
+    def _running(self) -> bool:
+        status = [str(self.bin / "pg_ctl"), "-D", str(self.data), "status"]
+        try:
+            _run_as(self.user, status)
+        except subprocess.CalledProcessError:
+            return False
+        return True
 
     def stop(self) -> None:
         try:
