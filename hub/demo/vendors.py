@@ -82,6 +82,63 @@ class ShopifyVendor:
 
 
 @dataclass
+class SquareVendor:
+    """Store 12's POS: counter sales and returns; Square owns the store's counts, and the hub
+    owns the online allocation (a second Square location) it pushes to."""
+
+    channel: str = "square-store-12"
+    connector: str = "square"
+    locations: tuple[str, ...] = ("store-12", "store-12-online")
+    push_location: str = "store-12-online"
+    #: the online allocation is a location of its own in the hub, mapped to Square's
+    extra_locations: tuple[tuple[str, str, str], ...] = (("store-12-online", "store", "stockhub"),)
+    base_url: str = ""
+    webhook_url: str = ""
+    sales: list[str] = field(default_factory=list)
+
+    def start(self, stack: ExitStack, webhook_url: str) -> None:
+        from connectors.square.sandbox import SquareSandbox
+
+        self.webhook_url = webhook_url
+        self.sandbox = SquareSandbox.seeded(notification_url=webhook_url)
+        self.base_url = stack.enter_context(self.sandbox.serve())
+        self.sandbox.subscribe(webhook_url)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        from connectors.square.sandbox_seed import ONLINE, STORE
+
+        return {"access_token": "${DEMO_SQUARE_TOKEN}", "signature_key": "${DEMO_SQUARE_KEY}",
+                "notification_url": self.webhook_url, "base_url": self.base_url,
+                "location_ids": STORE, "allocation_location_id": ONLINE}  # fmt: skip
+
+    @property
+    def env(self) -> dict[str, str]:
+        from connectors.square.sandbox import SANDBOX_SIGNATURE_KEY, SANDBOX_TOKEN
+
+        return {"DEMO_SQUARE_TOKEN": SANDBOX_TOKEN, "DEMO_SQUARE_KEY": SANDBOX_SIGNATURE_KEY}
+
+    @property
+    def crosswalk_rows(self) -> list[str]:
+        from connectors.square.sandbox_seed import ONLINE
+
+        return [f"{self.channel},location,{ONLINE},store-12-online"]
+
+    def sell(self, rng: random.Random) -> str:
+        """A customer buys one or two of one product at the counter."""
+        from connectors.square.sandbox_seed import PRODUCTS, STORE
+
+        variation = rng.choice(PRODUCTS)[1]
+        sale = self.sandbox.act(lambda s: s.sell([(variation, rng.randint(1, 2))], STORE))
+        self.sales.append(sale)
+        return sale
+
+    def shown(self) -> dict[str, int]:
+        """IN_STOCK of the online allocation, by variation."""
+        return {item: qty for (item, _), qty in self.sandbox.stock_levels().items()}
+
+
+@dataclass
 class QuickCommerceVendor:
     """A dark-store delivery app on stockhub's own protocol; the day takes it down for a while."""
 
@@ -116,4 +173,4 @@ class QuickCommerceVendor:
 
 
 def all_vendors() -> list[Any]:
-    return [ShopifyVendor(), QuickCommerceVendor()]
+    return [ShopifyVendor(), SquareVendor(), QuickCommerceVendor()]

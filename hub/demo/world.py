@@ -60,6 +60,10 @@ class World:
         mappings = self.folder / "mappings"
         shutil.rmtree(mappings, ignore_errors=True)
         shutil.copytree(sample_mappings(), mappings, ignore=shutil.ignore_patterns("README.md"))
+        rows = [row for vendor in self.vendors for row in getattr(vendor, "crosswalk_rows", [])]
+        if rows:
+            with (mappings / "crosswalk.csv").open("a") as crosswalk:
+                crosswalk.write("# added by stockhub demo\n" + "\n".join(rows) + "\n")
         (self.folder / "stockhub.toml").write_text(self.config_text())
         hub = open_hub(self.folder / "stockhub.toml", check_schema=False)
         upgrade(hub.engine)
@@ -75,13 +79,16 @@ class World:
                  "[sync]", *(f"{k} = {v}" for k, v in SYNC.items()), "",
                  "[alerts]", "check_every_s = 10", "low_stock_atp = 1", "", "[api]",
                  'ops_token = "${STOCKHUB_OPS_TOKEN}"', ""]  # fmt: skip
-        for code, kind, owner in LOCATIONS:
+        extra = [loc for vendor in self.vendors for loc in getattr(vendor, "extra_locations", ())]
+        for code, kind, owner in [*LOCATIONS, *extra]:
             lines += ["[[locations]]", f'code = "{code}"', f'kind = "{kind}"', f'owner = "{owner}"',
                       ""]  # fmt: skip
         for vendor in self.vendors:
             lines += ["[[channels]]", f'code = "{vendor.channel}"',
                       f'connector = "{vendor.connector}"',
                       f"locations = {json.dumps(list(vendor.locations))}",
+                      *([f'push_location = "{vendor.push_location}"']
+                        if getattr(vendor, "push_location", None) else []),
                       "[channels.settings]",
                       *(f"{k} = {json.dumps(v)}" for k, v in vendor.settings.items()),
                       ""]  # fmt: skip
