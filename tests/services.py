@@ -205,7 +205,7 @@ class PrivateRabbit:
         subprocess.run(["rabbitmq-server", "-detached"], env=self._env(), check=True,
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)  # fmt: skip
-        wait_for_port(self.port, 90, f"RabbitMQ node {self.node}")
+        wait_for_port(self.port, 180, f"RabbitMQ node {self.node}")  # boots in 4-11 s idle
 
     def restart(self) -> None:
         self.stop()

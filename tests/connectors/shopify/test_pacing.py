@@ -93,21 +93,22 @@ def test_budget_is_shared_by_every_process_on_the_limiter(tmp_path) -> None:
 
 
 def test_paced_pushes_are_never_throttled(handle, context, monkeypatch) -> None:
-    """A tight bucket (40 points, 500/s): 30 paced pushes, zero THROTTLED; the same pushes with
-    pacing switched off are throttled (and still land, after the client's waits)."""
+    """A tight bucket (40 points, 500/s): 30 paced pushes, zero THROTTLED. Control: with pacing
+    switched off, 10 pushes into a bucket restoring 50/s are throttled (a slow machine cannot
+    restore 12 points between calls) and still land, after the client's waits."""
 
-    def run(paced: bool) -> ShopifySandbox:
+    def run(paced: bool, pushes: int, restore_rate: int) -> ShopifySandbox:
         pacing.forget_pacers()
-        sandbox = ShopifySandbox.seeded(bucket_size=40, restore_rate=500)
+        sandbox = ShopifySandbox.seeded(bucket_size=40, restore_rate=restore_rate)
         ctx = context(sandbox.transport(), plan="standard")
         ctx.sleep = time.sleep  # real waits
         if not paced:
             monkeypatch.setattr(CostPacer, "before", lambda self, op, estimate: 0.0)
-        for n in range(30):
+        for n in range(pushes):
             (result,) = handle.push_stock(ctx, [StockUpdate("s", "dc", n, ITEM, DC)])
             assert result.status is PushStatus.ACCEPTED
-        assert sandbox.stock_levels()[(ITEM, DC)] == 29
+        assert sandbox.stock_levels()[(ITEM, DC)] == pushes - 1
         return sandbox
 
-    assert run(paced=True).throttled == 0
-    assert run(paced=False).throttled > 0
+    assert run(paced=True, pushes=30, restore_rate=500).throttled == 0
+    assert run(paced=False, pushes=10, restore_rate=50).throttled > 0
