@@ -17,6 +17,7 @@ from hub.cli import (
     exceptions,
     items,
     mappings,
+    overview,
     returns,
     sandbox,
     stock,
@@ -77,6 +78,7 @@ app.command("beat")(worker.beat)
 app.command("run")(worker.run)
 app.command("api")(api.api)
 app.command("demo")(demo.demo)
+app.command("overview")(overview.overview)
 
 try:  # the connector SDK's commands (list, check, new)
     from hub.cli import connectors
