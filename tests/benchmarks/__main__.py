@@ -10,10 +10,13 @@
 ``--database`` server, else the test server if reachable); (b) ``stockhub.process`` task rate
 against Celery's no-op task rate on the same broker; (c) event-to-channel latency at a
 sustained rate against (b)'s no-op latency; (d) channel calls for a burst against
-``ceil(SKUs / max_batch_size)``. Figures are printed as ratios against limits measured in the
-same run, never asserted. ``--database`` names a server: a fresh database is created on it
-for each benchmark and dropped afterwards. A literal broker password is passed to the hub as
-``${BROKER_PASSWORD}`` (the config loader refuses passwords written in ``stockhub.toml``).
+``ceil(SKUs / max_batch_size)``; (e) scale-out: the same workload on 1, 2 and 4 worker
+processes and on 4 killed at random, identical final stock required (``bench_scale.py``; on
+local Redis + PostgreSQL when no real services are named). Figures are printed as ratios
+against limits measured in the same run, never asserted. ``--database`` names a server: a
+fresh database is created on it for each benchmark and dropped afterwards. A literal broker
+password is passed to the hub as ``${BROKER_PASSWORD}`` (the config loader refuses passwords
+written in ``stockhub.toml``).
 """
 
 from __future__ import annotations
@@ -30,13 +33,14 @@ import sqlalchemy as sa
 
 from tests.benchmarks.bench_latency import bench_latency
 from tests.benchmarks.bench_push_calls import bench_push_calls
+from tests.benchmarks.bench_scale import bench_scale
 from tests.benchmarks.bench_workers import bench_workers
 from tests.benchmarks.harness import Services, fresh_database
 
 DEFAULTS = {"events": 2000, "tasks": 2000, "rate": 50.0, "seconds": 20.0, "latency_skus": 200,
-            "burst": 10_000, "skus": 1_000}  # fmt: skip
+            "burst": 10_000, "skus": 1_000, "scale_events": 2000}  # fmt: skip
 QUICK = {"events": 200, "tasks": 100, "rate": 20.0, "seconds": 2.0, "latency_skus": 20,
-         "burst": 1_000, "skus": 100}  # fmt: skip
+         "burst": 1_000, "skus": 100, "scale_events": 200}  # fmt: skip
 
 
 class Tee(io.TextIOBase):
@@ -80,7 +84,7 @@ def run_ingest(services: Services, events: int) -> str:
     return tee.kept.getvalue()
 
 
-def summary(services: Services, ingest: str | None, b, c, d) -> None:
+def summary(services: Services, ingest: str | None, b, c, d, e=None) -> None:
     print(f"\nSummary — {services.label}; each figure against a limit measured in this run")
     if ingest:
         label = "SQLite"
@@ -98,6 +102,11 @@ def summary(services: Services, ingest: str | None, b, c, d) -> None:
     if d:
         for run in d.runs:
             print(f"  (d) {run.how:32s} {run.ratio:.2f} × minimum calls")
+    if e:
+        for run in e.runs:
+            how = f"{run.workers} workers" + (f", {run.killed} kills" if run.killed else "")
+            print(f"  (e) scale-out, {how:17s}          {run.rate:,.1f} events/s, "
+                  f"{e.speedup(run):.2f} × 1 worker")  # fmt: skip
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -108,7 +117,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--broker", default="", help="embedded (default), redis://…, amqp://…")
     parser.add_argument("--database", default="", help="sqlite (default) or a PostgreSQL URL")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
-    parser.add_argument("--only", default="a,b,c,d", help="which benchmarks, e.g. b,c")
+    parser.add_argument("--only", default="a,b,c,d,e", help="which benchmarks, e.g. b,c")
     parser.add_argument("--events", type=int, help="(a) events per measurement [2000]")
     parser.add_argument("--tasks", type=int, help="(b) tasks per worker [2000]")
     parser.add_argument("--rate", type=float, help="(c) webhooks per second [50]")
@@ -116,6 +125,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency-skus", type=int, help="(c) SKUs the events spread over [200]")
     parser.add_argument("--burst", type=int, help="(d) events in the burst [10000]")
     parser.add_argument("--skus", type=int, help="(d) SKUs the burst spreads over [1000]")
+    parser.add_argument("--scale-events", type=int, help="(e) events per scale-out run [2000]")
     args = parser.parse_args(argv)
     for name, value in (QUICK if args.quick else DEFAULTS).items():
         if getattr(args, name) is None:
@@ -135,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     began = time.monotonic()
     print(f"stockhub benchmarks — {services.label}" + (" (quick)" if args.quick else ""))
     ingest = run_ingest(services, args.events) if "a" in args.only else None
-    b = c = d = None
+    b = c = d = e = None
     if "b" in args.only:
         b = bench_workers(services, tasks=args.tasks, latency_rate=args.rate)
     if "c" in args.only:
@@ -145,7 +155,9 @@ def main(argv: list[str] | None = None) -> None:
         )  # fmt: skip
     if "d" in args.only:
         d = bench_push_calls(services, events=args.burst, skus=args.skus)
-    summary(services, ingest, b, c, d)
+    if "e" in args.only:
+        e = bench_scale(services, events=args.scale_events, skus=min(100, args.scale_events))
+    summary(services, ingest, b, c, d, e)
     print(f"\n({time.monotonic() - began:.0f} s)")
 
 
