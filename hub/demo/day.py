@@ -41,7 +41,11 @@ def _counts(world, rng: random.Random) -> str:
         for loc, (owner, size) in where.items() for sku in SKUS
     ]  # fmt: skip
     done = world.post_events(events)["summary"]
-    return f"{done['applied']} counts applied at {len(where)} location(s)"
+    pulled = ""
+    if "square-store-12" in {v.channel for v in world.vendors}:
+        world.cli("sync", "pull", "--channel", "square-store-12")  # the store's own counts
+        pulled = "; store 12's counts pulled from Square"
+    return f"{done['applied']} counts applied at {len(where)} location(s){pulled}"
 
 
 def _flash_sale(world, rng: random.Random) -> str:
@@ -58,6 +62,16 @@ def _store_sales(world, rng: random.Random) -> str:
         square.sell(rng)
         time.sleep(rng.uniform(0.05, 0.2))
     return f"{len(square.sales)} counter sales at store 12, signed Square notifications"
+
+
+def _amazon_orders(world, rng: random.Random) -> str:
+    amazon = _vendor(world, "amazon-us")
+    for _ in range(8):
+        amazon.order(rng)
+    for order_id in amazon.orders[:3]:
+        amazon.ship(order_id)
+    return (f"{len(amazon.orders)} Amazon orders, 3 shipped; the hub pulls them (getOrders) "
+            "on its schedule")
 
 
 def _ship(world, rng: random.Random) -> str:
@@ -111,6 +125,8 @@ def beats(channels: set[str]) -> Iterator[Beat]:
     if "shopify-us" in channels:
         yield Beat("09:00", "Flash sale on Shopify", _flash_sale)
         yield Beat("11:00", "The warehouse ships the first half of the orders", _ship)
+    if "amazon-us" in channels:
+        yield Beat("10:00", "Amazon orders come in", _amazon_orders)
     if "square-store-12" in channels:
         yield Beat("11:30", "Lunchtime sales at store 12 (Square POS)", _store_sales)
     yield Beat("12:00", "Manual transfer to the dark store", _transfer)

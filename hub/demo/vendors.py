@@ -128,7 +128,7 @@ class SquareVendor:
         """A customer buys one or two of one product at the counter."""
         from connectors.square.sandbox_seed import PRODUCTS, STORE
 
-        variation = rng.choice(PRODUCTS)[1]
+        variation = rng.choice([p for p in PRODUCTS if p[0] in ("TEE-RED-M", "MUG-WHT")])[1]
         sale = self.sandbox.act(lambda s: s.sell([(variation, rng.randint(1, 2))], STORE))
         self.sales.append(sale)
         return sale
@@ -136,6 +136,60 @@ class SquareVendor:
     def shown(self) -> dict[str, int]:
         """IN_STOCK of the online allocation, by variation."""
         return {item: qty for (item, _), qty in self.sandbox.stock_levels().items()}
+
+
+@dataclass
+class AmazonVendor:
+    """The marketplace: buyers order merchant-fulfilled listings; the hub pulls the orders
+    (getOrders on the scheduler's pull) and pushes quantities by patch or feed."""
+
+    channel: str = "amazon-us"
+    connector: str = "amazon"
+    locations: tuple[str, ...] = ("dc-east",)
+    base_url: str = ""
+    orders: list[str] = field(default_factory=list)
+
+    def start(self, stack: ExitStack, webhook_url: str) -> None:
+        from connectors.amazon.sandbox import AmazonSandbox
+        from connectors.amazon.sandbox_seed import LISTINGS
+
+        self.sandbox = AmazonSandbox(feed_delay_s=2.0)
+        for sku, quantity in LISTINGS.items():  # the crosswalk's seller SKUs, no old orders
+            self.sandbox.act(lambda s, sku=sku, q=quantity: s.add_listing(sku, "DEFAULT", q))
+        self.base_url = stack.enter_context(self.sandbox.serve())
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        from connectors.amazon.sandbox import SANDBOX_SELLER
+
+        return {"seller_id": SANDBOX_SELLER, "client_id": "${DEMO_AMAZON_CLIENT_ID}",
+                "client_secret": "${DEMO_AMAZON_CLIENT_SECRET}",
+                "refresh_token": "${DEMO_AMAZON_REFRESH_TOKEN}", "endpoint": self.base_url,
+                "lwa_endpoint": f"{self.base_url}/auth/o2/token"}  # fmt: skip
+
+    @property
+    def env(self) -> dict[str, str]:
+        from connectors.amazon import sandbox
+
+        return {"DEMO_AMAZON_CLIENT_ID": sandbox.SANDBOX_CLIENT_ID,
+                "DEMO_AMAZON_CLIENT_SECRET": sandbox.SANDBOX_CLIENT_SECRET,
+                "DEMO_AMAZON_REFRESH_TOKEN": sandbox.SANDBOX_REFRESH_TOKEN}  # fmt: skip
+
+    def order(self, rng: random.Random) -> str:
+        from connectors.amazon.sandbox_seed import LISTINGS
+
+        sku = rng.choice([s for s in LISTINGS if not s.startswith("GIFT")])
+        order_id = self.sandbox.act(lambda s: s.create_order([(sku, rng.randint(1, 2))]))
+        self.orders.append(order_id)
+        return order_id
+
+    def ship(self, order_id: str) -> None:
+        self.sandbox.act(lambda s: s.ship(order_id))
+
+    def shown(self) -> dict[str, int]:
+        """Merchant-fulfilled quantity by seller SKU."""
+        return {sku: qty for (sku, code), qty in self.sandbox.stock_levels().items()
+                if code == "DEFAULT"}  # fmt: skip
 
 
 @dataclass
@@ -173,4 +227,4 @@ class QuickCommerceVendor:
 
 
 def all_vendors() -> list[Any]:
-    return [ShopifyVendor(), SquareVendor(), QuickCommerceVendor()]
+    return [ShopifyVendor(), AmazonVendor(), SquareVendor(), QuickCommerceVendor()]

@@ -123,6 +123,15 @@ class World:
         except httpx.HTTPError:
             return False
 
+    def cli(self, *args: str) -> str:
+        """Run a ``stockhub`` command against the demo hub, as ops would from a shell."""
+        stockhub = str(Path(sys.executable).with_name("stockhub"))
+        argv = [stockhub, "--config", str(self.folder / "stockhub.toml"), *args]
+        done = subprocess.run(argv, env=self.env(), capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            raise RuntimeError(f"stockhub {' '.join(args)}: {done.stdout}{done.stderr}")
+        return done.stdout
+
     def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.token}"}
         return httpx.request(method, f"{self.origin}{path}", headers=headers, timeout=30, **kwargs)

@@ -158,7 +158,7 @@ class TestMappings:
         """The shipped crosswalk and status maps pass validation against the sample hub."""
         result = run(hub_dir(), "mappings", "validate", "--json")
         report = json.loads(result.stdout)
-        assert report["ok"] and report["crosswalk_rows"] == 30
+        assert report["ok"] and report["crosswalk_rows"] == 31
         assert sorted(report["status_maps"]) == ["amazon", "shipbob", "square"]
 
     def test_bad_rows_are_listed_with_file_and_line(self, hub_dir):

@@ -20,5 +20,7 @@ def test_the_day_ends_with_every_channel_in_step(tmp_path):
     assert quick.sandbox.faults_injected, "the outage never met a push"
     shop = next(v for v in vendors if v.channel == "shopify-us")
     assert len(shop.orders) == 25 and shop.sandbox.throttled == 0
+    amazon = next(v for v in vendors if v.channel == "amazon-us")
+    assert len(amazon.orders) == 8 and amazon.sandbox.throttled == 0 and not amazon.sandbox.invalid
     token = (tmp_path / "demo" / "ops-token.txt").read_text().strip()
     assert token in next(line for line in said if line.startswith("dashboard"))
