@@ -34,6 +34,7 @@ from sqlmodel import Session, col, select
 
 from hub.connector import Capability, PushResult, PushStatus, StockUpdate
 from hub.dispatch import notify
+from hub.errors import PermanentError
 from hub.models import ChannelSkuState, PushLog, PushOutbox, Sku
 from hub.notices import PushReport
 from hub.stockview import ChannelPlan, atp_many, channel_plans
@@ -238,7 +239,9 @@ def _record(hub: Hub, plan: ChannelPlan, sku_ids: dict[str, int], rows: dict[str
             )  # fmt: skip
 
 
-class _Rejected(Exception):
+class _Rejected(PermanentError):
+    """The channel refused one item for good: its dead letter says so in ops' words."""
+
     kind = "push_rejected"
 
 
