@@ -42,9 +42,11 @@ def _counts(world, rng: random.Random) -> str:
     ]  # fmt: skip
     done = world.post_events(events)["summary"]
     pulled = ""
-    if "square-store-12" in {v.channel for v in world.vendors}:
-        world.cli("sync", "pull", "--channel", "square-store-12")  # the store's own counts
-        pulled = "; store 12's counts pulled from Square"
+    channels = {v.channel for v in world.vendors}
+    for channel, who in (("square-store-12", "store 12 (Square)"), ("shipbob", "the 3PL")):
+        if channel in channels:
+            world.cli("sync", "pull", "--channel", channel)  # counts the owner keeps itself
+            pulled += f"; counts pulled from {who}"
     return f"{done['applied']} counts applied at {len(where)} location(s){pulled}"
 
 
@@ -70,8 +72,8 @@ def _amazon_orders(world, rng: random.Random) -> str:
         amazon.order(rng)
     for order_id in amazon.orders[:3]:
         amazon.ship(order_id)
-    return (f"{len(amazon.orders)} Amazon orders, 3 shipped; the hub pulls them (getOrders) "
-            "on its schedule")
+    world.cli("sync", "pull", "--channel", "amazon-us")  # the scheduler would, within a minute
+    return f"{len(amazon.orders)} Amazon orders, 3 shipped, pulled with getOrders"
 
 
 def _ship(world, rng: random.Random) -> str:
@@ -107,6 +109,17 @@ def _recover(world, rng: random.Random) -> str:
     return "quick-commerce is back: the next push catches up, moot dead letters close"
 
 
+def _3pl_ships(world, rng: random.Random) -> str:
+    shipbob = _vendor(world, "shipbob")
+    shipbob.ship_orders(rng, 5)
+    return f"{len(shipbob.shipped)} orders shipped by ShipBob (signed order.shipped webhooks)"
+
+
+def _3pl_return(world, rng: random.Random) -> str:
+    _vendor(world, "shipbob").return_and_restock()
+    return "a return arrives at the 3PL, is inspected and restocked (return.* webhooks)"
+
+
 def _returns(world, rng: random.Random) -> str:
     shop = _vendor(world, "shopify-us")
     returned = shop.orders[:3]
@@ -124,15 +137,20 @@ def beats(channels: set[str]) -> Iterator[Beat]:
     yield Beat("06:00", "Morning counts at the warehouse and the dark store", _counts)
     if "shopify-us" in channels:
         yield Beat("09:00", "Flash sale on Shopify", _flash_sale)
-        yield Beat("11:00", "The warehouse ships the first half of the orders", _ship)
     if "amazon-us" in channels:
         yield Beat("10:00", "Amazon orders come in", _amazon_orders)
+    if "shopify-us" in channels:
+        yield Beat("11:00", "The warehouse ships the first half of the orders", _ship)
     if "square-store-12" in channels:
         yield Beat("11:30", "Lunchtime sales at store 12 (Square POS)", _store_sales)
     yield Beat("12:00", "Manual transfer to the dark store", _transfer)
     if "quick-commerce" in channels:
         yield Beat("13:00", "Injected outage: the quick-commerce app goes down", _outage)
+    if "shipbob" in channels:
+        yield Beat("14:00", "The 3PL ships orders", _3pl_ships)
     if "shopify-us" in channels:
         yield Beat("15:00", "Customers return items", _returns)
+    if "shipbob" in channels:
+        yield Beat("16:30", "A return reaches the 3PL", _3pl_return)
     if "quick-commerce" in channels:
         yield Beat("17:00", "The quick-commerce app recovers", _recover)

@@ -51,10 +51,23 @@ def settle(world: World, timeout_s: float) -> dict[str, dict[str, int]]:
     """Wait until each channel shows what the hub says it should (or time runs out)."""
     deadline = time.monotonic() + timeout_s
     while True:
-        gaps = {vendor.channel: _gap(world, vendor) for vendor in world.vendors}
-        if not any(gaps.values()) or time.monotonic() > deadline:
+        gaps = {vendor.channel: _gap(world, vendor) for vendor in world.vendors
+                if vendor.shown() is not None}  # a 3PL is told nothing
+        if (not any(gaps.values()) and _drained(world)) or time.monotonic() > deadline:
             return gaps
         time.sleep(1)
+
+
+def _drained(world: World) -> bool:
+    """Nothing stored and unprocessed, nothing owed to a channel."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = world.api("GET", "/metrics").text
+    waiting = 0.0
+    for family in text_string_to_metric_families(text):
+        if family.name in ("stockhub_inbox_pending", "stockhub_queue_depth"):
+            waiting += sum(sample.value for sample in family.samples)
+    return waiting == 0
 
 
 def _gap(world: World, vendor) -> dict[str, int]:

@@ -19,7 +19,7 @@ class ShopifyVendor:
 
     channel: str = "shopify-us"
     connector: str = "shopify"
-    locations: tuple[str, ...] = ("dc-east", "store-12")
+    locations: tuple[str, ...] = ("dc-east", "store-12", "3pl-shipbob")
     base_url: str = ""
     orders: list[str] = field(default_factory=list)
 
@@ -145,7 +145,8 @@ class AmazonVendor:
 
     channel: str = "amazon-us"
     connector: str = "amazon"
-    locations: tuple[str, ...] = ("dc-east",)
+    locations: tuple[str, ...] = ("dc-east", "3pl-shipbob")
+    push_location: str = "dc-east"  # merchant-fulfilled listings (crosswalk: DEFAULT)
     base_url: str = ""
     orders: list[str] = field(default_factory=list)
 
@@ -193,6 +194,72 @@ class AmazonVendor:
 
 
 @dataclass
+class ShipBobVendor:
+    """The 3PL: it owns the counts at 3pl-shipbob (pulled), ships orders and receives returns,
+    each a signed webhook. It takes no pushes: nothing to compare at the end of the day."""
+
+    channel: str = "shipbob"
+    connector: str = "shipbob"
+    locations: tuple[str, ...] = ("3pl-shipbob",)
+    base_url: str = ""
+    shipped: list[tuple[int, int]] = field(default_factory=list)  # (order, inventory id)
+
+    def start(self, stack: ExitStack, webhook_url: str) -> None:
+        from connectors.shipbob.sandbox import ShipBobSandbox
+        from connectors.shipbob.sandbox_seed import CICERO, MUG_WHT, TEE_BLU_M, TEE_RED_M
+
+        self.sandbox = ShipBobSandbox()
+
+        def stock(w):
+            w.add_center(CICERO, "Cicero (IL)")
+            for item, sku in ((TEE_RED_M, "TEE-RED-M"), (TEE_BLU_M, "TEE-BLU-M"),
+                              (MUG_WHT, "MUG-WHT")):  # fmt: skip
+                w.add_item(item, sku)
+                w.set_level(item, CICERO, on_hand=30)
+            return []
+
+        self.sandbox.act(stock)
+        self.base_url = stack.enter_context(self.sandbox.serve())
+        self.sandbox.subscribe(webhook_url)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {"access_token": "${DEMO_SHIPBOB_TOKEN}", "webhook_secret": "${DEMO_SHIPBOB_SECRET}",
+                "base_url": self.base_url, "account_location": "3pl-shipbob"}  # fmt: skip
+
+    @property
+    def env(self) -> dict[str, str]:
+        from connectors.shipbob.sandbox import SANDBOX_SECRET, SANDBOX_TOKEN
+
+        return {"DEMO_SHIPBOB_TOKEN": SANDBOX_TOKEN, "DEMO_SHIPBOB_SECRET": SANDBOX_SECRET}
+
+    def ship_orders(self, rng: random.Random, count: int) -> None:
+        from connectors.shipbob.sandbox_seed import CICERO, MUG_WHT, TEE_RED_M
+
+        for _ in range(count):
+            item = rng.choice((TEE_RED_M, MUG_WHT))
+            units = rng.randint(1, 2)
+            order = self.sandbox.act(lambda w, item=item, n=units: w.create_order([(item, n)],
+                                                                                  CICERO))
+            self.sandbox.act(lambda w, order=order: w.ship(order))
+            self.shipped.append((order, item))
+
+    def return_and_restock(self) -> None:
+        """The first shipped order comes back: one unit restocked, one written off if two."""
+        from connectors.shipbob.sandbox_seed import CICERO
+        from connectors.shipbob.sandbox_warehouse import RESTOCK
+
+        order, item = self.shipped[0]
+        returned = self.sandbox.act(lambda w: w.create_return(order, [(item, 1)], CICERO))
+        self.sandbox.act(lambda w: w.arrive(returned))
+        self.sandbox.act(lambda w: w.process(returned, [(item, RESTOCK, 1, "Like new")]))
+        self.sandbox.act(lambda w: w.complete(returned))
+
+    def shown(self) -> None:
+        return None  # a 3PL is told nothing: it owns its counts
+
+
+@dataclass
 class QuickCommerceVendor:
     """A dark-store delivery app on stockhub's own protocol; the day takes it down for a while."""
 
@@ -227,4 +294,5 @@ class QuickCommerceVendor:
 
 
 def all_vendors() -> list[Any]:
-    return [ShopifyVendor(), AmazonVendor(), SquareVendor(), QuickCommerceVendor()]
+    return [ShopifyVendor(), AmazonVendor(), SquareVendor(), ShipBobVendor(),
+            QuickCommerceVendor()]

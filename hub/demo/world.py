@@ -23,7 +23,7 @@ LOCATIONS = [
     ("3pl-shipbob", "3pl", "shipbob"),
     ("dark-store-1", "dark_store", "dark-ops"),
 ]
-SYNC = {"sweep_every_s": 2, "stale_after_s": 5, "pull_every_s": 15, "reconcile_every_s": 300,
+SYNC = {"sweep_every_s": 2, "stale_after_s": 5, "pull_every_s": 60, "reconcile_every_s": 300,
         "max_retries": 3, "backoff_s": 1, "backoff_max_s": 10}  # fmt: skip
 
 
@@ -105,7 +105,7 @@ class World:
     def _start_hub(self) -> None:
         stockhub = str(Path(sys.executable).with_name("stockhub"))
         argv = [stockhub, "--config", str(self.folder / "stockhub.toml"), "run",
-                "--port", str(self.port), "--concurrency", "2"]  # fmt: skip
+                "--port", str(self.port), "--concurrency", "3"]  # fmt: skip
         self.process = subprocess.Popen(
             argv, env=self.env(), stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True,
