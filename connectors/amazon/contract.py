@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import threading
 from collections.abc import Iterator
 from functools import lru_cache
@@ -27,7 +26,8 @@ from typing import Any
 
 import jsonschema
 
-API_SPECS_ENV = "STOCKHUB_API_SPECS"
+from hub.specs import API_SPECS_ENV, vendor_dir
+
 FOLDER = "amazon-sp-api"
 MODELS = {
     "listings": "models/listings-items-api-model/listingsItems_2021-08-01.json",
@@ -45,16 +45,8 @@ NOTIFICATION_SCHEMAS = {
 _LOCK = threading.Lock()
 
 
-def api_specs_dir() -> Path:
-    """Where the vendors' saved contracts live (``STOCKHUB_API_SPECS`` or ../shared/api-specs)."""
-    configured = os.environ.get(API_SPECS_ENV, "").strip()
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "api-specs"
-
-
 def amazon_dir() -> Path:
-    return api_specs_dir() / FOLDER
+    return vendor_dir(FOLDER)
 
 
 def available() -> bool:

@@ -24,21 +24,15 @@ Reach it in process (:meth:`transport`) or over HTTP (``with sandbox.serve() as 
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-
-import httpx
 
 from connectors.amazon import contract
 from connectors.amazon.pacing import RATE_HEADER, USAGE_PLANS, operation_of
@@ -46,6 +40,7 @@ from connectors.amazon.sandbox_api import Api
 from connectors.amazon.sandbox_feeds import advance
 from connectors.amazon.sandbox_seed import seed
 from connectors.amazon.sandbox_store import Feed, Store
+from hub.sandbox_http import Reply, ServedSandbox, origin_of, sandbox_parser, serve_forever
 
 SANDBOX_SELLER = "A1SANDBOXSELLER"
 SANDBOX_CLIENT_ID = "amzn1.application-oa2-client.sandbox0001"
@@ -65,21 +60,17 @@ SANDBOX_SETTINGS: Mapping[str, Any] = {
 UNAUTHORIZED = "Access to requested resource is denied."
 
 
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: Any
-    headers: Mapping[str, str] = field(default_factory=dict)
-    raw: bytes | None = None
+class AmazonSandbox(ServedSandbox):
+    """One seller's SP-API in memory (see the module docstring).
 
-    def content(self) -> bytes:
-        if self.raw is not None:
-            return self.raw
-        return b"" if self.body is None else json.dumps(self.body, separators=(",", ":")).encode()
+    Its target is the absolute URL, from any host (SP-API, LWA and the presigned documents);
+    answers carry their own Content-Type (documents are gzip or text, not JSON).
+    """
 
-
-class AmazonSandbox:
-    """One seller's SP-API in memory (see the module docstring)."""
+    server_name = "stockhub-amazon-sandbox/1"
+    request_target = "url"
+    http_methods = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+    json_replies = False
 
     def __init__(
         self,
@@ -305,80 +296,14 @@ class AmazonSandbox:
         self._buckets[operation] = (tokens - 1.0, now)
         return True
 
-    # --- reaching it ----------------------------------------------------------------------------
-
-    def transport(self) -> httpx.MockTransport:
-        """Route a client's requests here, in process (any host: SP-API, LWA and documents)."""
-
-        def answer(request: httpx.Request) -> httpx.Response:
-            reply = self.handle(request.method, str(request.url), request.headers, request.read())
-            return httpx.Response(reply.status, headers=dict(reply.headers),
-                                  content=reply.content())  # fmt: skip
-
-        return httpx.MockTransport(answer)
-
-    def http_server(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-        return _Server((host, port), self)
-
-    @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve over real HTTP in a daemon thread; yields the origin (endpoint and token host)."""
-        httpd = self.http_server(host, port)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://{httpd.server_address[0]}:{httpd.server_address[1]}"
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join(5)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "stockhub-amazon-sandbox/1"
-    timeout = 30
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def _any(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        reply = self.server.sandbox.handle(
-            self.command, f"http://{host}{self.path}", dict(self.headers.items()), body
-        )
-        content = reply.content()
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(content)))
-        self.end_headers()
-        self.wfile.write(content)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 128
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], sandbox: AmazonSandbox) -> None:
-        self.sandbox = sandbox
-        super().__init__(address, _Handler)
-
 
 def main(argv: list[str] | None = None) -> int:
     """Run the sandbox standalone until interrupted."""
-    parser = argparse.ArgumentParser(
-        prog="python -m connectors.amazon.sandbox",
-        description="A local Amazon Selling Partner API (listings, feeds, orders, FBA, LWA).",
+    parser = sandbox_parser(
+        "python -m connectors.amazon.sandbox",
+        "A local Amazon Selling Partner API (listings, feeds, orders, FBA, LWA).",
+        port=8087,
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8087, help="0 picks a free port")
     parser.add_argument("--seeded", action="store_true", help="start with the sample seller")
     parser.add_argument("--feed-delay", type=float, default=2.0, help="seconds per feed")
     parser.add_argument("--no-rate-limits", action="store_true", help="never answer 429")
@@ -386,20 +311,13 @@ def main(argv: list[str] | None = None) -> int:
     maker = AmazonSandbox.seeded if args.seeded else AmazonSandbox
     sandbox = maker(feed_delay_s=args.feed_delay, rate_limits=not args.no_rate_limits)
     httpd = sandbox.http_server(args.host, args.port)
-    origin = f"http://{httpd.server_address[0]}:{httpd.server_address[1]}"
-    print(
+    origin = origin_of(httpd)
+    return serve_forever(
+        httpd,
         f"amazon sandbox listening on {origin} (seller {sandbox.store.seller_id}; "
         f"endpoint = \"{origin}\", lwa_endpoint = \"{origin}/auth/o2/token\"; contract "
         f"{'validated' if sandbox.use_contract else 'not found: basic checks only'})",
-        flush=True,
     )
-    try:
-        httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        httpd.server_close()
-    return 0
 
 
 if __name__ == "__main__":

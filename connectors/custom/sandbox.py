@@ -20,7 +20,6 @@ see :meth:`CustomSandbox.set_faults`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sys
@@ -38,6 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from connectors.custom import protocol
+from hub.sandbox_http import SandboxServer, running, sandbox_parser, serve_forever
 
 SANDBOX_TOKEN = "sandbox-token-7c1e"
 SANDBOX_SETTINGS: Mapping[str, Any] = {
@@ -287,20 +287,12 @@ class CustomSandbox:
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         """Serve over real HTTP in a daemon thread; yields the base URL (``…/api``)."""
         httpd = self.http_server(host, port)
-        thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        thread.start()
-        try:
+        with running(httpd, poll_interval=0.05):
             yield self.base_url(httpd)
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join(timeout=5)
 
     def http_server(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
         """A bound, not yet serving HTTP server for this sandbox."""
-        return _Server((host, port), self)
+        return SandboxServer((host, port), self, _Handler)
 
     def base_url(self, httpd: ThreadingHTTPServer) -> str:
         host, port = httpd.server_address[:2]
@@ -493,7 +485,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "stockhub-custom-sandbox/1"
     timeout = 30  # close idle keep-alive connections
     disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms delayed-ACK stall
-    server: _Server
+    server: SandboxServer
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -523,23 +515,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 128  # bursts from several worker processes must not be refused
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], sandbox: CustomSandbox) -> None:
-        self.sandbox = sandbox
-        super().__init__(address, _Handler)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the sandbox standalone until interrupted."""
-    parser = argparse.ArgumentParser(
-        prog="python -m connectors.custom.sandbox",
-        description="An in-house system speaking stockhub's custom protocol, for demos and tests.",
+    parser = sandbox_parser(
+        "python -m connectors.custom.sandbox",
+        "An in-house system speaking stockhub's custom protocol, for demos and tests.",
+        port=8085,
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8085, help="0 picks a free port")
     parser.add_argument("--token", default=SANDBOX_TOKEN, help="the bearer token to accept")
     parser.add_argument("--prefix", default="/api", help="path the API lives under")
     parser.add_argument("--rate-limit", type=int, default=20, help="requests per second")
@@ -569,14 +551,7 @@ def main(argv: list[str] | None = None) -> int:
         sandbox.set_level(sku, location, int(quantity))
     sandbox.set_faults(args.fault_rate, args.fault_kinds.split(","), args.seed)
     httpd = sandbox.http_server(args.host, args.port)
-    print(f"custom sandbox listening on {sandbox.base_url(httpd)}", flush=True)
-    try:
-        httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        httpd.server_close()
-    return 0
+    return serve_forever(httpd, f"custom sandbox listening on {sandbox.base_url(httpd)}")
 
 
 if __name__ == "__main__":

@@ -22,28 +22,24 @@ base_url``), or standalone::
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
-
-import httpx
 
 from connectors.shipbob import schema
 from connectors.shipbob.sandbox_seed import SEED_TIME, seed
 from connectors.shipbob.sandbox_warehouse import Warehouse
 from connectors.shipbob.sandbox_webhooks import WebhookSender
 from connectors.shipbob.settings import API_VERSIONS, VENDOR_LIMIT
+from hub.sandbox_http import Reply, ServedSandbox, origin_of, sandbox_parser, serve_forever
 
 SANDBOX_TOKEN = "pat_sandbox_5e1d0c"
 SANDBOX_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the docs' example secret
@@ -57,18 +53,12 @@ SANDBOX_SETTINGS: Mapping[str, Any] = {
 LINKED = ("inventory-level", "inventory-level/locations", "return")
 
 
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: Any
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-    def content(self) -> bytes:
-        return json.dumps(self.body, separators=(",", ":")).encode()
-
-
-class ShipBobSandbox(WebhookSender):
+class ShipBobSandbox(ServedSandbox, WebhookSender):
     """One ShipBob account's API in memory (see the module docstring)."""
+
+    server_name = "stockhub-shipbob-sandbox/1"
+    request_target = "path+query"
+    http_methods = frozenset({"GET", "POST", "DELETE"})
 
     def __init__(
         self,
@@ -283,33 +273,11 @@ class ShipBobSandbox(WebhookSender):
 
     # --- reaching it ----------------------------------------------------------------------------
 
-    def transport(self) -> httpx.MockTransport:
-        """Route a client's requests here, in process."""
-
-        def answer(request: httpx.Request) -> httpx.Response:
-            target = request.url.raw_path.decode()
-            reply = self.handle(request.method, target, request.headers, request.read())
-            return httpx.Response(reply.status, headers=dict(reply.headers), json=reply.body)
-
-        return httpx.MockTransport(answer)
-
     def http_server(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-        return _Server((host, port), self)
-
-    @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve over real HTTP in a daemon thread; yields the origin (the ``base_url``)."""
-        httpd = self.http_server(host, port)
-        origin = f"http://{httpd.server_address[0]}:{httpd.server_address[1]}"
-        self.origin = origin
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield origin
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join(5)
+        """A bound server; the ``next`` links of answers over it point at its origin."""
+        httpd = super().http_server(host, port)
+        self.origin = origin_of(httpd)
+        return httpd
 
 
 def compact(value: Any) -> Any:
@@ -347,52 +315,13 @@ def _z(stamp: str) -> str:
     return timestamp(stamp, "date-time")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "stockhub-shipbob-sandbox/1"
-    timeout = 30
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def do_GET(self) -> None:  # noqa: N802
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        reply = self.server.sandbox.handle(
-            self.command, self.path, dict(self.headers.items()), body
-        )
-        content = reply.content()
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(content)))
-        self.end_headers()
-        self.wfile.write(content)
-
-    do_POST = do_GET
-    do_DELETE = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 128
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], sandbox: ShipBobSandbox) -> None:
-        self.sandbox = sandbox
-        super().__init__(address, _Handler)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the sandbox standalone until interrupted."""
-    parser = argparse.ArgumentParser(
-        prog="python -m connectors.shipbob.sandbox",
-        description="A local ShipBob Developer API (3PL), for demos and tests.",
+    parser = sandbox_parser(
+        "python -m connectors.shipbob.sandbox",
+        "A local ShipBob Developer API (3PL), for demos and tests.",
+        port=8087,
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8087, help="0 picks a free port")
     parser.add_argument("--token", default=SANDBOX_TOKEN, help="the access token to accept")
     parser.add_argument("--webhook-secret", default=SANDBOX_SECRET, help="whsec_… signing key")
     parser.add_argument("--seeded", action="store_true", help="start with the sample account")
@@ -403,16 +332,9 @@ def main(argv: list[str] | None = None) -> int:
     for url in args.webhook_url:
         sandbox.subscribe(url)
     httpd = sandbox.http_server(args.host, args.port)
-    sandbox.origin = f"http://{httpd.server_address[0]}:{httpd.server_address[1]}"
-    print(f"shipbob sandbox listening on {sandbox.origin} (API {', '.join(API_VERSIONS)}, "
-          f"OpenAPI {schema.source()})", flush=True)  # fmt: skip
-    try:
-        httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        httpd.server_close()
-    return 0
+    versions, source = ", ".join(API_VERSIONS), schema.source()
+    banner = f"shipbob sandbox listening on {sandbox.origin} (API {versions}, OpenAPI {source})"
+    return serve_forever(httpd, banner)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ type, and a ``$ref``'s siblings are dropped (OpenAPI ignores them; ShipBob's doc
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from collections.abc import Mapping
@@ -28,8 +27,8 @@ from typing import Any
 from jsonschema import Draft4Validator, FormatChecker
 
 from connectors.shipbob.settings import API_VERSIONS
+from hub.specs import API_SPECS_ENV, vendor_dir
 
-API_SPECS_ENV = "STOCKHUB_API_SPECS"
 #: (method, path template without the version) of every call the connector makes
 KNOWN_OPERATIONS = (
     ("GET", "/inventory-level"),
@@ -44,16 +43,8 @@ KNOWN_OPERATIONS = (
 _LOCK = threading.Lock()
 
 
-def api_specs_dir() -> Path:
-    """Where the vendors' saved contracts live (``STOCKHUB_API_SPECS`` or ../shared/api-specs)."""
-    configured = os.environ.get(API_SPECS_ENV, "").strip()
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "api-specs"
-
-
 def spec_path(version: str) -> Path | None:
-    path = api_specs_dir() / "shipbob" / "openapi" / f"openapi-{version}.json"
+    path = vendor_dir("shipbob") / "openapi" / f"openapi-{version}.json"
     return path if path.is_file() else None
 
 
@@ -67,7 +58,7 @@ def document(version: str) -> dict[str, Any]:
     path = spec_path(version)
     if path is None:
         raise FileNotFoundError(
-            f"ShipBob OpenAPI {version} not at {api_specs_dir() / 'shipbob' / 'openapi'}; "
+            f"ShipBob OpenAPI {version} not at {vendor_dir('shipbob') / 'openapi'}; "
             f"set {API_SPECS_ENV} to the api-specs folder"
         )
     with _LOCK:

@@ -16,21 +16,16 @@ duplicated or held back and released out of order on request. Reach it in proces
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
 from graphql import GraphQLError, graphql_sync
 
 from connectors.shopify import cost, schema
@@ -39,6 +34,7 @@ from connectors.shopify.sandbox_seed import seed
 from connectors.shopify.sandbox_shop import Shop
 from connectors.shopify.sandbox_webhooks import WebhookSender
 from connectors.shopify.settings import PLAN_RESTORE_RATES, version_key
+from hub.sandbox_http import Reply, ServedSandbox, origin_of, sandbox_parser, serve_forever
 
 SANDBOX_TOKEN = "shpat_sandbox_0f3c9a"
 SANDBOX_SECRET = "sandbox-client-secret-8d21"
@@ -52,18 +48,10 @@ _PATH = re.compile(r"^/admin/api/(\d{4}-\d{2})/graphql\.json$")
 _BAD_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 
 
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: Any
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-    def content(self) -> bytes:
-        return json.dumps(self.body, separators=(",", ":")).encode()
-
-
-class ShopifySandbox(WebhookSender):
+class ShopifySandbox(ServedSandbox, WebhookSender):
     """A shop's Admin GraphQL API in memory (see the module docstring)."""
+
+    server_name = "stockhub-shopify-sandbox/1"
 
     def __init__(
         self,
@@ -227,33 +215,6 @@ class ShopifySandbox(WebhookSender):
             "extensions": {"cost": self._cost(requested, None)},
         }
 
-    # --- reaching it ----------------------------------------------------------------------------
-
-    def transport(self) -> httpx.MockTransport:
-        """Route a client's requests here, in process."""
-
-        def answer(request: httpx.Request) -> httpx.Response:
-            reply = self.handle(request.method, request.url.path, request.headers, request.read())
-            return httpx.Response(reply.status, headers=dict(reply.headers), json=reply.body)
-
-        return httpx.MockTransport(answer)
-
-    def http_server(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-        return _Server((host, port), self)
-
-    @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve over real HTTP in a daemon thread; yields the origin (the ``base_url``)."""
-        httpd = self.http_server(host, port)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://{httpd.server_address[0]}:{httpd.server_address[1]}"
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join(5)
-
 
 def _formatted(error: GraphQLError) -> dict[str, Any]:
     found = dict(error.formatted)
@@ -261,51 +222,13 @@ def _formatted(error: GraphQLError) -> dict[str, Any]:
     return found
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "stockhub-shopify-sandbox/1"
-    timeout = 30
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def do_POST(self) -> None:  # noqa: N802
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        reply = self.server.sandbox.handle(
-            self.command, self.path.split("?", 1)[0], dict(self.headers.items()), body
-        )
-        content = reply.content()
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(content)))
-        self.end_headers()
-        self.wfile.write(content)
-
-    do_GET = do_POST
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 128
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], sandbox: ShopifySandbox) -> None:
-        self.sandbox = sandbox
-        super().__init__(address, _Handler)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the sandbox standalone until interrupted."""
-    parser = argparse.ArgumentParser(
-        prog="python -m connectors.shopify.sandbox",
-        description="A local Shopify Admin GraphQL API, for demos and tests.",
+    parser = sandbox_parser(
+        "python -m connectors.shopify.sandbox",
+        "A local Shopify Admin GraphQL API, for demos and tests.",
+        port=8086,
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8086, help="0 picks a free port")
     parser.add_argument("--token", default=SANDBOX_TOKEN, help="the access token to accept")
     parser.add_argument("--client-secret", default=SANDBOX_SECRET, help="webhook signing key")
     parser.add_argument("--plan", default="standard", choices=sorted(PLAN_RESTORE_RATES))
@@ -317,15 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     for url in args.webhook_url:
         sandbox.subscribe(url)
     httpd = sandbox.http_server(args.host, args.port)
-    origin = f"http://{httpd.server_address[0]}:{httpd.server_address[1]}"
-    print(f"shopify sandbox listening on {origin} (shop {sandbox.domain})", flush=True)
-    try:
-        httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        httpd.server_close()
-    return 0
+    banner = f"shopify sandbox listening on {origin_of(httpd)} (shop {sandbox.domain})"
+    return serve_forever(httpd, banner)
 
 
 if __name__ == "__main__":

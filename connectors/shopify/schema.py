@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import gzip
 import json
-import os
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -34,24 +33,16 @@ from graphql import (
 )
 
 from connectors.shopify.settings import version_key
+from hub.specs import API_SPECS_ENV, vendor_dir
 
-API_SPECS_ENV = "STOCKHUB_API_SPECS"
-SCHEMA_FILE = Path("shopify/admin-graphql/admin_schema_2025-01.json.gz")
+SCHEMA_FILE = Path("admin-graphql/admin_schema_2025-01.json.gz")  # in the shopify folder
 SUBSET_FILE = Path(__file__).with_name("subset.graphql")
 _LOCK = threading.Lock()
 
 
-def api_specs_dir() -> Path:
-    """Where the vendors' saved contracts live (``STOCKHUB_API_SPECS`` or ../shared/api-specs)."""
-    configured = os.environ.get(API_SPECS_ENV, "").strip()
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "api-specs"
-
-
 def saved_schema_path() -> Path | None:
     """The saved 2025-01 introspection file, or None where the api-specs are absent."""
-    path = api_specs_dir() / SCHEMA_FILE
+    path = vendor_dir("shopify") / SCHEMA_FILE
     return path if path.is_file() else None
 
 
@@ -85,7 +76,7 @@ def _introspection(source: str) -> dict[str, Any]:
         path = saved_schema_path()
         if path is None:
             raise FileNotFoundError(
-                f"the saved Shopify schema is not at {api_specs_dir() / SCHEMA_FILE}; "
+                f"the saved Shopify schema is not at {vendor_dir('shopify') / SCHEMA_FILE}; "
                 f"set {API_SPECS_ENV} to the api-specs folder"
             )
         with gzip.open(path, "rt", encoding="utf-8") as handle:

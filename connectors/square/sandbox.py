@@ -12,27 +12,22 @@ process (:meth:`SquareSandbox.transport`), over HTTP (``with sandbox.serve() as 
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
-
-import httpx
 
 from connectors.square import schema
 from connectors.square.sandbox_api import OPERATIONS, Api, error
 from connectors.square.sandbox_seed import ONLINE, seed
 from connectors.square.sandbox_store import Store
 from connectors.square.sandbox_webhooks import NotificationSender
+from hub.sandbox_http import Reply, ServedSandbox, origin_of, sandbox_parser, serve_forever
 
 SANDBOX_TOKEN = "EAAAsandbox-personal-token-5b1e"
 SANDBOX_SIGNATURE_KEY = "sandbox-signature-key-Qx81"
@@ -50,18 +45,10 @@ SANDBOX_SETTINGS: Mapping[str, Any] = {
 _ORDER = re.compile(r"^/v2/orders/([^/]+)$")
 
 
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: Any
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-    def content(self) -> bytes:
-        return json.dumps(self.body, separators=(",", ":")).encode()
-
-
-class SquareSandbox(NotificationSender):
+class SquareSandbox(ServedSandbox, NotificationSender):
     """A Square seller account in memory (see the module docstring)."""
+
+    server_name = "stockhub-square-sandbox/1"
 
     def __init__(
         self,
@@ -215,77 +202,14 @@ class SquareSandbox(NotificationSender):
                            "refresh_token": payload["refresh_token"],
                            "expires_at": "2099-01-01T00:00:00Z"}, head)  # fmt: skip
 
-    # --- reaching it ----------------------------------------------------------------------------
-
-    def transport(self) -> httpx.MockTransport:
-        """Route a client's requests here, in process."""
-
-        def answer(request: httpx.Request) -> httpx.Response:
-            reply = self.handle(request.method, request.url.path, request.headers, request.read())
-            return httpx.Response(reply.status, headers=dict(reply.headers), json=reply.body)
-
-        return httpx.MockTransport(answer)
-
-    def http_server(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-        return _Server((host, port), self)
-
-    @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve over real HTTP in a daemon thread; yields the origin (the ``base_url``)."""
-        httpd = self.http_server(host, port)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://{httpd.server_address[0]}:{httpd.server_address[1]}"
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join(5)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "stockhub-square-sandbox/1"
-    timeout = 30
-    server: _Server
-
-    def do_POST(self) -> None:  # noqa: N802
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        reply = self.server.sandbox.handle(
-            self.command, self.path.split("?", 1)[0], dict(self.headers.items()), body
-        )
-        content = reply.content()
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(content)))
-        self.end_headers()
-        self.wfile.write(content)
-
-    do_GET = do_POST
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], sandbox: SquareSandbox) -> None:
-        self.sandbox = sandbox
-        super().__init__(address, _Handler)
-
 
 def main(argv: list[str] | None = None) -> int:
     """Run the sandbox standalone until interrupted."""
-    parser = argparse.ArgumentParser(
-        prog="python -m connectors.square.sandbox",
-        description="A local Square API (inventory, orders, OAuth, webhooks), for demos and tests.",
+    parser = sandbox_parser(
+        "python -m connectors.square.sandbox",
+        "A local Square API (inventory, orders, OAuth, webhooks), for demos and tests.",
+        port=8087,
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8087, help="0 picks a free port")
     parser.add_argument("--token", default=SANDBOX_TOKEN, help="the access token to accept")
     parser.add_argument("--signature-key", default=SANDBOX_SIGNATURE_KEY)
     parser.add_argument("--notification-url", default=SANDBOX_NOTIFICATION_URL,
@@ -299,16 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     for url in args.webhook_url:
         sandbox.subscribe(url)
     httpd = sandbox.http_server(args.host, args.port)
-    origin = f"http://{httpd.server_address[0]}:{httpd.server_address[1]}"
     checked = "validated against api.json" if sandbox.api.validate else "not validated"
-    print(f"square sandbox listening on {origin} (requests {checked})", flush=True)
-    try:
-        httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        httpd.server_close()
-    return 0
+    banner = f"square sandbox listening on {origin_of(httpd)} (requests {checked})"
+    return serve_forever(httpd, banner)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -21,22 +20,14 @@ from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-API_SPECS_ENV = "STOCKHUB_API_SPECS"
-SPEC_FILE = Path("square") / "api.json"
+from hub.specs import API_SPECS_ENV, vendor_dir
+
 _URI = "https://stockhub.invalid/square/api.json"
 _LOCK = threading.Lock()
 
 
-def api_specs_dir() -> Path:
-    """Where the vendors' saved contracts live (``STOCKHUB_API_SPECS`` or ../shared/api-specs)."""
-    configured = os.environ.get(API_SPECS_ENV, "").strip()
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "api-specs"
-
-
 def spec_path() -> Path | None:
-    path = api_specs_dir() / SPEC_FILE
+    path = vendor_dir("square") / "api.json"
     return path if path.is_file() else None
 
 
@@ -54,7 +45,7 @@ def document() -> dict[str, Any]:
 def _document(path: str) -> dict[str, Any]:
     if not path:
         raise FileNotFoundError(
-            f"Square's api.json is not at {api_specs_dir() / SPEC_FILE}; "
+            f"Square's api.json is not at {vendor_dir('square') / 'api.json'}; "
             f"set {API_SPECS_ENV} to the api-specs folder"
         )
     return json.loads(Path(path).read_text())

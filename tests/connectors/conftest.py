@@ -1,36 +1,31 @@
-"""Fixtures for connector tests: the custom connector's handle, sandboxes, channel contexts."""
+"""Fixtures for connector tests: the custom connector's handle, sandboxes, channel contexts.
+
+The vendor folders below override ``handle``, ``sandbox`` and ``context`` with their own
+connector's; ``waits`` serves them all.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-import httpx
 import pytest
 
 from connectors.custom import plugin
 from connectors.custom.sandbox import SANDBOX_SETTINGS, CustomSandbox
+from hub.conformance.suite import FAST_RETRY
 from hub.connector import ChannelContext
-from hub.dispatch import ConnectorHandle, get_connector
-from hub.http import RetrySettings
-from hub.plugins import make_plugin_manager
+from hub.dispatch import ConnectorHandle
+from tests.connectors.contexts import context_factory, handle_of
+
+__all__ = ["CHANNEL", "FAST_RETRY"]
 
 CHANNEL = "wms-1"
-FAST_RETRY = RetrySettings(
-    max_attempts=3,
-    initial_backoff_s=0.001,
-    max_backoff_s=0.002,
-    jitter_s=0.0,
-    max_elapsed_s=5.0,
-    max_wait_s=5.0,
-)
 
 
 @pytest.fixture
 def handle() -> ConnectorHandle:
     """The custom connector's plugin module, registered alone (installed or not)."""
-    pm = make_plugin_manager(plugins={"custom": plugin}, load_entry_points=False)
-    return get_connector("custom", pm)
+    return handle_of("custom", plugin)
 
 
 @pytest.fixture
@@ -41,25 +36,11 @@ def sandbox() -> CustomSandbox:
 
 @pytest.fixture
 def waits() -> list[float]:
+    """The sleeps a context's client asked for (recorded, not slept)."""
     return []
 
 
 @pytest.fixture
 def context(handle: ConnectorHandle, waits: list[float]) -> Callable[..., ChannelContext]:
     """Factory: a ChannelContext for channel wms-1 on a transport or a base URL."""
-
-    def make(
-        transport: httpx.BaseTransport | None = None,
-        *,
-        retry: RetrySettings = FAST_RETRY,
-        **settings: Any,
-    ) -> ChannelContext:
-        return handle.context(
-            CHANNEL,
-            {**SANDBOX_SETTINGS, **settings},
-            transport=transport,
-            retry=retry,
-            sleep=waits.append,
-        )
-
-    return make
+    return context_factory(handle, CHANNEL, SANDBOX_SETTINGS, waits)

@@ -157,6 +157,21 @@ class TestGeneratedPackage:
         assert run.returncode == 0, run.stdout + run.stderr
         assert " passed" in run.stdout and "failed" not in run.stdout
 
+    def test_generated_sandbox_serves_over_http(self, fresh_venv: Path) -> None:
+        """The generated sandbox is a hub ServedSandbox: over HTTP it answers as in process."""
+        script = (
+            "import httpx; from stockhub_acme_pos.sandbox import SANDBOX_SETTINGS, AcmePosSandbox\n"
+            "auth = {'Authorization': 'Bearer ' + SANDBOX_SETTINGS['api_token']}\n"
+            "with AcmePosSandbox().serve() as url:\n"
+            "    page = httpx.get(url + '/v1/inventory?limit=2', headers=auth)\n"
+            "    denied = httpx.get(url + '/v1/inventory')\n"
+            "print(page.status_code, len(page.json()['levels']), denied.status_code)\n"
+        )
+        python = str(fresh_venv / "bin" / "python")
+        run = subprocess.run([python, "-c", script], capture_output=True, text=True, check=False)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.split() == ["200", "2", "401"]
+
     def test_not_installed_in_the_hub_venv(self) -> None:
         """The acceptance ran against the fresh venv only: this venv does not see acme-pos."""
         result = runner.invoke(app, ["list", "--json"])

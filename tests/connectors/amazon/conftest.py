@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
 from connectors.amazon import contract, plugin
@@ -19,36 +17,16 @@ from connectors.amazon.auth import TOKENS
 from connectors.amazon.pacing import forget_pacers
 from connectors.amazon.sandbox import SANDBOX_SETTINGS, AmazonSandbox
 from hub.connector import ChannelContext
-from hub.dispatch import ConnectorHandle, get_connector
-from hub.http import RetrySettings
-from hub.plugins import make_plugin_manager
-from tests.conftest import in_ci
+from hub.dispatch import ConnectorHandle
+from tests.connectors.contexts import context_factory, handle_of
+from tests.connectors.specs import need_specs
 
 CHANNEL = "amazon-us"
-FAST_RETRY = RetrySettings(
-    max_attempts=3,
-    initial_backoff_s=0.001,
-    max_backoff_s=0.002,
-    jitter_s=0.0,
-    max_elapsed_s=5.0,
-    max_wait_s=5.0,
-)
-
-
-def need_specs() -> Path:
-    """The Amazon api-specs folder; skip (fail under CI=true) when it is absent."""
-    folder = contract.amazon_dir()
-    if not contract.available():
-        reason = f"Amazon api-specs not found at {folder} (set {contract.API_SPECS_ENV})"
-        if in_ci():
-            pytest.fail(reason + "; CI=true requires the vendor contracts", pytrace=False)
-        pytest.skip(reason)
-    return folder
 
 
 @pytest.fixture(scope="session")
 def amazon_specs() -> Path:
-    return need_specs()
+    return need_specs(contract.FOLDER, contract.MODELS["listings"])
 
 
 @pytest.fixture(autouse=True)
@@ -63,9 +41,7 @@ def _fresh_buckets_and_tokens() -> Iterator[None]:
 
 @pytest.fixture
 def handle() -> ConnectorHandle:
-    """The Amazon plugin module, registered alone (installed or not)."""
-    pm = make_plugin_manager(plugins={"amazon": plugin}, load_entry_points=False)
-    return get_connector("amazon", pm)
+    return handle_of("amazon", plugin)
 
 
 @pytest.fixture
@@ -74,26 +50,5 @@ def sandbox() -> AmazonSandbox:
 
 
 @pytest.fixture
-def waits() -> list[float]:
-    return []
-
-
-@pytest.fixture
 def context(handle: ConnectorHandle, waits: list[float]) -> Callable[..., ChannelContext]:
-    """Factory: a ChannelContext for amazon-us on a transport, sleeps recorded not slept."""
-
-    def make(
-        transport: httpx.BaseTransport | None = None,
-        *,
-        retry: RetrySettings = FAST_RETRY,
-        **settings: Any,
-    ) -> ChannelContext:
-        return handle.context(
-            CHANNEL,
-            {**SANDBOX_SETTINGS, **settings},
-            transport=transport,
-            retry=retry,
-            sleep=waits.append,
-        )
-
-    return make
+    return context_factory(handle, CHANNEL, SANDBOX_SETTINGS, waits)

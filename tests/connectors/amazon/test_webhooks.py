@@ -10,7 +10,6 @@ import pytest
 from connectors.amazon import webhooks
 from hub.connector import WebhookRequest
 from hub.errors import ValidationError
-from tests.connectors.amazon.conftest import need_specs
 
 SAMPLES = Path(__file__).resolve().parents[3] / "connectors" / "amazon" / "samples"
 NOTIFICATION = json.loads((SAMPLES / "order_change_unshipped.json").read_text())["body"]
@@ -52,9 +51,9 @@ def test_unknown_type_and_missing_id_name_the_field() -> None:
     assert caught.value.field == "body.Body.NotificationMetadata.NotificationId"
 
 
+@pytest.mark.usefixtures("amazon_specs")
 def test_payload_is_validated_against_the_saved_schema() -> None:
     """A notification whose Summary lacks a required field fails, naming the field."""
-    need_specs()
     broken = json.loads(json.dumps(NOTIFICATION))
     del broken["Payload"]["OrderChangeNotification"]["Summary"]["FulfillmentType"]
     with pytest.raises(ValidationError, match="FulfillmentType"):

@@ -12,43 +12,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from connectors.shipbob import plugin, schema
+from connectors.shipbob import plugin
 from connectors.shipbob.sandbox import SANDBOX_SETTINGS, ShipBobSandbox
 from connectors.shipbob.sandbox_seed import SEED_TIME
 from hub.connector import ChannelContext
-from hub.dispatch import ConnectorHandle, get_connector
-from hub.http import RetrySettings
-from hub.plugins import make_plugin_manager
-from tests.conftest import in_ci
+from hub.dispatch import ConnectorHandle
+from tests.connectors.contexts import context_factory, handle_of
+from tests.connectors.specs import need_specs
 
 CHANNEL = "shipbob"
-FAST_RETRY = RetrySettings(
-    max_attempts=3,
-    initial_backoff_s=0.001,
-    max_backoff_s=0.002,
-    jitter_s=0.0,
-    max_elapsed_s=5.0,
-    max_wait_s=5.0,
-)
-
-
-def need_specs() -> Path:
-    """The ShipBob api-specs folder; skip (fail under CI=true) when it is absent."""
-    folder = schema.api_specs_dir() / "shipbob"
-    if not (folder / "openapi").is_dir():
-        reason = f"ShipBob api-specs not found at {folder} (set {schema.API_SPECS_ENV})"
-        if in_ci():
-            pytest.fail(reason + "; CI=true requires the vendor contracts", pytrace=False)
-        pytest.skip(reason)
-    return folder
 
 
 @pytest.fixture(scope="session")
 def shipbob_specs() -> Path:
-    return need_specs()
+    return need_specs("shipbob", "openapi")
 
 
 @pytest.fixture(scope="session")
@@ -63,9 +42,7 @@ def contract_notes(shipbob_specs: Path) -> dict[str, Any]:
 
 @pytest.fixture
 def handle() -> ConnectorHandle:
-    """The ShipBob plugin module, registered alone (installed or not)."""
-    pm = make_plugin_manager(plugins={"shipbob": plugin}, load_entry_points=False)
-    return get_connector("shipbob", pm)
+    return handle_of("shipbob", plugin)
 
 
 @pytest.fixture
@@ -80,26 +57,5 @@ def sandbox(clock: list[float]) -> ShipBobSandbox:
 
 
 @pytest.fixture
-def waits() -> list[float]:
-    return []
-
-
-@pytest.fixture
 def context(handle: ConnectorHandle, waits: list[float]) -> Callable[..., ChannelContext]:
-    """Factory: a ChannelContext for channel ``shipbob`` on a transport, sleeps recorded."""
-
-    def make(
-        transport: httpx.BaseTransport | None = None,
-        *,
-        retry: RetrySettings = FAST_RETRY,
-        **settings: Any,
-    ) -> ChannelContext:
-        return handle.context(
-            CHANNEL,
-            {**SANDBOX_SETTINGS, **settings},
-            transport=transport,
-            retry=retry,
-            sleep=waits.append,
-        )
-
-    return make
+    return context_factory(handle, CHANNEL, SANDBOX_SETTINGS, waits)

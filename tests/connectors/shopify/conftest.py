@@ -12,43 +12,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from connectors.shopify import plugin, schema
+from connectors.shopify import plugin
 from connectors.shopify.pacing import forget_pacers
 from connectors.shopify.sandbox import SANDBOX_SETTINGS, ShopifySandbox
 from hub.connector import ChannelContext
-from hub.dispatch import ConnectorHandle, get_connector
-from hub.http import RetrySettings
-from hub.plugins import make_plugin_manager
-from tests.conftest import in_ci
+from hub.dispatch import ConnectorHandle
+from tests.connectors.contexts import context_factory, handle_of
+from tests.connectors.specs import need_specs
 
 CHANNEL = "shopify-us"
-FAST_RETRY = RetrySettings(
-    max_attempts=3,
-    initial_backoff_s=0.001,
-    max_backoff_s=0.002,
-    jitter_s=0.0,
-    max_elapsed_s=5.0,
-    max_wait_s=5.0,
-)
-
-
-def need_specs() -> Path:
-    """The Shopify api-specs folder; skip (fail under CI=true) when it is absent."""
-    folder = schema.api_specs_dir() / "shopify"
-    if not folder.is_dir():
-        reason = f"Shopify api-specs not found at {folder} (set {schema.API_SPECS_ENV})"
-        if in_ci():
-            pytest.fail(reason + "; CI=true requires the vendor contracts", pytrace=False)
-        pytest.skip(reason)
-    return folder
 
 
 @pytest.fixture(scope="session")
 def shopify_specs() -> Path:
-    return need_specs()
+    return need_specs("shopify")
 
 
 @pytest.fixture(scope="session")
@@ -66,9 +45,7 @@ def _fresh_buckets() -> Iterator[None]:
 
 @pytest.fixture
 def handle() -> ConnectorHandle:
-    """The Shopify plugin module, registered alone (installed or not)."""
-    pm = make_plugin_manager(plugins={"shopify": plugin}, load_entry_points=False)
-    return get_connector("shopify", pm)
+    return handle_of("shopify", plugin)
 
 
 @pytest.fixture
@@ -77,26 +54,5 @@ def sandbox() -> ShopifySandbox:
 
 
 @pytest.fixture
-def waits() -> list[float]:
-    return []
-
-
-@pytest.fixture
 def context(handle: ConnectorHandle, waits: list[float]) -> Callable[..., ChannelContext]:
-    """Factory: a ChannelContext for shopify-us on a transport, sleeps recorded not slept."""
-
-    def make(
-        transport: httpx.BaseTransport | None = None,
-        *,
-        retry: RetrySettings = FAST_RETRY,
-        **settings: Any,
-    ) -> ChannelContext:
-        return handle.context(
-            CHANNEL,
-            {**SANDBOX_SETTINGS, **settings},
-            transport=transport,
-            retry=retry,
-            sleep=waits.append,
-        )
-
-    return make
+    return context_factory(handle, CHANNEL, SANDBOX_SETTINGS, waits)

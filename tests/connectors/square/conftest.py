@@ -12,43 +12,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from connectors.square import plugin, schema
+from connectors.square import plugin
 from connectors.square.client import forget_tokens
 from connectors.square.sandbox import SANDBOX_SETTINGS, SquareSandbox
 from hub.connector import ChannelContext
-from hub.dispatch import ConnectorHandle, get_connector
-from hub.http import RetrySettings
-from hub.plugins import make_plugin_manager
-from tests.conftest import in_ci
+from hub.dispatch import ConnectorHandle
+from tests.connectors.contexts import context_factory, handle_of
+from tests.connectors.specs import need_specs
 
 CHANNEL = "square-store-12"
-FAST_RETRY = RetrySettings(
-    max_attempts=3,
-    initial_backoff_s=0.001,
-    max_backoff_s=0.002,
-    jitter_s=0.0,
-    max_elapsed_s=5.0,
-    max_wait_s=5.0,
-)
-
-
-def need_specs() -> Path:
-    """The Square api-specs folder; skip (fail under CI=true) when it is absent."""
-    folder = schema.api_specs_dir() / "square"
-    if not (folder / "api.json").is_file():
-        reason = f"Square api-specs not found at {folder} (set {schema.API_SPECS_ENV})"
-        if in_ci():
-            pytest.fail(reason + "; CI=true requires the vendor contracts", pytrace=False)
-        pytest.skip(reason)
-    return folder
 
 
 @pytest.fixture(scope="session")
 def square_specs() -> Path:
-    return need_specs()
+    return need_specs("square", "api.json")
 
 
 @pytest.fixture(scope="session")
@@ -65,9 +44,7 @@ def _fresh_tokens() -> Iterator[None]:
 
 @pytest.fixture
 def handle() -> ConnectorHandle:
-    """The Square plugin module, registered alone (installed or not)."""
-    pm = make_plugin_manager(plugins={"square": plugin}, load_entry_points=False)
-    return get_connector("square", pm)
+    return handle_of("square", plugin)
 
 
 @pytest.fixture
@@ -76,26 +53,5 @@ def sandbox() -> SquareSandbox:
 
 
 @pytest.fixture
-def waits() -> list[float]:
-    return []
-
-
-@pytest.fixture
 def context(handle: ConnectorHandle, waits: list[float]) -> Callable[..., ChannelContext]:
-    """Factory: a ChannelContext for square-store-12 on a transport, sleeps recorded not slept."""
-
-    def make(
-        transport: httpx.BaseTransport | None = None,
-        *,
-        retry: RetrySettings = FAST_RETRY,
-        **settings: Any,
-    ) -> ChannelContext:
-        return handle.context(
-            CHANNEL,
-            {**SANDBOX_SETTINGS, **settings},
-            transport=transport,
-            retry=retry,
-            sleep=waits.append,
-        )
-
-    return make
+    return context_factory(handle, CHANNEL, SANDBOX_SETTINGS, waits)
