@@ -19,6 +19,7 @@ from hub.cli.common import console, handle_errors, open_hub
 
 def _engine(ctx: typer.Context):
     from hub.worker.app import declare_dead_letter_queue, make_celery
+    from hub.worker.broker import declare_embedded_queues
     from hub.worker.tasks import CeleryPublisher, bind_hub
 
     hub = open_hub(ctx)
@@ -28,6 +29,7 @@ def _engine(ctx: typer.Context):
     hub.publisher = CeleryPublisher(app)
     bind_hub(hub)
     declare_dead_letter_queue(app)
+    declare_embedded_queues(app)  # before any child process starts publishing or consuming
     return hub, app
 
 

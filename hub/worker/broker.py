@@ -17,8 +17,10 @@ so :func:`prune_embedded` does it; and remote control is off (the transport has 
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from kombu.transport import sqlalchemy as kombu_sqla
 
@@ -47,6 +49,26 @@ def prepare_embedded(path: Path) -> None:
     with sqlite3.connect(path, timeout=30) as conn:
         enable_wal(conn)
     kombu_sqla.Transport.polling_interval = POLL_S
+
+
+def declare_embedded_queues(app: Any, attempts: int = 5) -> None:
+    """Create every queue of an embedded broker once, up front. kombu's SQLAlchemy transport
+    creates a missing queue with a plain INSERT, so processes starting together (``stockhub
+    run`` starts its API beside the worker) can collide on the queue's unique name; a repeat
+    finds the queue the other process made."""
+    if not is_embedded(app.conf.broker_url):
+        return
+    for attempt in range(attempts):
+        try:
+            with app.connection_for_write() as connection:
+                channel = connection.default_channel
+                for queue in app.conf.task_queues:
+                    queue.bind(channel).declare()
+            return
+        except Exception:  # an IntegrityError from the race, wrapped differently by kombu
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
 
 
 def prune_embedded(settings: Settings, older_than_s: float = 600) -> int:
