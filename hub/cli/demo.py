@@ -22,7 +22,11 @@ def demo(
     transfer to the dark store, an injected channel outage, returns. Prints where to open
     the dashboard and its token; Ctrl-C stops everything. Each run starts a fresh day in DIR.
     """
+    import logging
+
     from hub.demo.run import run_demo
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the demo's own calls are not news
 
     def say(text: str) -> None:
         console.print(text, markup=False, highlight=False)

@@ -17,9 +17,6 @@ def run_demo(folder: Path, port: int, pause_s: float, seed: int, stay: bool,
              say: Callable[[str], None] = print,
              vendors: list[Any] | None = None) -> dict[str, dict[str, int]]:  # fmt: skip
     """Play the day; returns, per channel, the SKUs whose shown quantity differs from ATP."""
-    import logging
-
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # the demo's own calls are not news
     world = World(folder, vendors if vendors is not None else all_vendors(), port)
     rng = random.Random(seed)
     try:
