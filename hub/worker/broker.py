@@ -58,17 +58,29 @@ def declare_embedded_queues(app: Any, attempts: int = 5) -> None:
     finds the queue the other process made."""
     if not is_embedded(app.conf.broker_url):
         return
-    for attempt in range(attempts):
-        try:
-            with app.connection_for_write() as connection:
-                channel = connection.default_channel
-                for queue in app.conf.task_queues:
-                    queue.bind(channel).declare()
-            return
-        except Exception:  # an IntegrityError from the race, wrapped differently by kombu
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.1 * (attempt + 1))
+    try:
+        for attempt in range(attempts):
+            try:
+                with app.connection_for_write() as connection:
+                    channel = connection.default_channel
+                    for queue in app.conf.task_queues:
+                        queue.bind(channel).declare()
+                return
+            except Exception:  # an IntegrityError from the race, wrapped differently by kombu
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
+    finally:
+        _forget_engines()
+
+
+def _forget_engines() -> None:
+    """kombu's SQLAlchemy transport caches its engine per process, at class level: the worker
+    forks its pool and beat after this, and a forked child must not inherit SQLite
+    connections opened here (beat's sends then fail with 'channel disconnected')."""
+    for engine, _ in kombu_sqla.Channel._engines.values():
+        engine.dispose()
+    kombu_sqla.Channel._engines.clear()
 
 
 def prune_embedded(settings: Settings, older_than_s: float = 600) -> int:
