@@ -13,6 +13,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -66,6 +67,10 @@ class PrivatePostgres:
             service_missing("PostgreSQL binaries (initdb, pg_ctl)", "not installed")
         self.bin = bindir
         self.user = "postgres" if os.geteuid() == 0 else None
+        if self.user is not None and os.geteuid() == 0:
+            # outside pytest's tmp tree: another pytest session resets /tmp/pytest-of-root to
+            # 0700, and the server user could then no longer reach its data mid-test
+            folder = Path(tempfile.mkdtemp(prefix="stockhub-postgres-", dir="/tmp"))
         self.folder = _owned_by(folder, self.user)
         self.data = self.folder / "data"
         self.port = free_port()
@@ -120,6 +125,8 @@ class PrivatePostgres:
             self._ctl("-m", "immediate", "stop")
         except subprocess.CalledProcessError:
             pass
+        if self.folder.name.startswith("stockhub-postgres-"):  # ours, made in /tmp
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _postgres_bindir() -> Path | None:
