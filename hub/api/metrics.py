@@ -63,14 +63,15 @@ def render(hub: Hub) -> bytes:
 def _events(session) -> Iterator[Metric]:
     family = CounterMetricFamily("stockhub_events", "Canonical events by type and outcome",
                                  labels=["type", "status"])  # fmt: skip
+    applied = CounterMetricFamily("stockhub_events_applied", "Canonical events applied")
+    total_applied = 0
     rows = session.exec(select(EventRecord.type, EventRecord.status, sa.func.count())
                         .group_by(EventRecord.type, EventRecord.status))  # fmt: skip
     for kind, status, count in rows:
         family.add_metric([kind, status], count)
+        total_applied += count if status == "applied" else 0
+    applied.add_metric([], total_applied)
     yield family
-    applied = CounterMetricFamily("stockhub_events_applied", "Canonical events applied")
-    applied.add_metric([], session.exec(
-        select(sa.func.count()).where(EventRecord.status == "applied")).one())  # fmt: skip
     yield applied
 
 

@@ -18,7 +18,7 @@ def run_demo(folder: Path, port: int, pause_s: float, seed: int, stay: bool,
              vendors: list[Any] | None = None) -> dict[str, dict[str, int]]:  # fmt: skip
     """Play the day; returns, per channel, the SKUs whose shown quantity differs from ATP."""
     world = World(folder, vendors if vendors is not None else all_vendors(), port)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (a reproducible demo day)
     try:
         say("starting the sandboxes and the hub (stockhub run) ...")
         world.start()
@@ -46,10 +46,11 @@ def run_demo(folder: Path, port: int, pause_s: float, seed: int, stay: bool,
 
 def settle(world: World, timeout_s: float) -> dict[str, dict[str, int]]:
     """Wait until each channel shows what the hub says it should (or time runs out)."""
+    shown_by = [v for v in world.vendors if v.shown() is not None]  # a 3PL is told nothing
+    refs = {v.channel: _external_ids(world, v.channel) for v in shown_by}  # fixed for the day
     deadline = time.monotonic() + timeout_s
     while True:
-        gaps = {vendor.channel: _gap(world, vendor) for vendor in world.vendors
-                if vendor.shown() is not None}  # a 3PL is told nothing
+        gaps = {v.channel: _gap(world, v, refs[v.channel]) for v in shown_by}
         if (not any(gaps.values()) and _drained(world)) or time.monotonic() > deadline:
             return gaps
         time.sleep(1)
@@ -67,11 +68,10 @@ def _drained(world: World) -> bool:
     return waiting == 0
 
 
-def _gap(world: World, vendor) -> dict[str, int]:
+def _gap(world: World, vendor, refs: dict[str, str]) -> dict[str, int]:
     """SKUs whose quantity at the vendor differs from the channel's ATP (shown − ATP)."""
     page = world.api("GET", f"/api/v1/channels/{vendor.channel}/stock").json()
     shown = vendor.shown()
-    refs = _external_ids(world, vendor.channel)
     gap = {}
     for item in page["items"]:
         sku = item["sku"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,16 +14,11 @@ import httpx
 
 from connectors.custom.protocol import DELIVERY_HEADER, SIGNATURE_HEADER, signature
 from connectors.custom.sandbox import CustomSandbox
+from tests.api.server import free_port
 from tests.engine.conftest import SECRET, TOKEN
 from tests.engine.test_workers import _add_items, sale, worker_env, write_config
 
 OPS_TOKEN = "run-test-ops-token-19c7"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(check, seconds: float, log: Path) -> None:

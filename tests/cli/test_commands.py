@@ -330,16 +330,15 @@ class TestSandbox:
 
     def test_runs_the_shopify_sandbox_over_http(self, tmp_path):
         """The command serves the real emulator: a token-less call gets Shopify's 401."""
-        import socket
         import subprocess
         import sys
         import time
 
         import httpx
 
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        from tests.api.server import free_port
+
+        port = free_port()
         argv = [sys.executable, "-m", "hub.cli.main", "sandbox", "run", "shopify",
                 "--port", str(port), "--seeded"]  # fmt: skip
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
