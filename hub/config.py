@@ -38,7 +38,7 @@ from hub.vocabulary import LocationKind
 
 Code = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S+$")]
 Count = Annotated[int, Field(ge=0)]
-OPS_TOKEN_ENV = "STOCKHUB_OPS_TOKEN"
+OPS_TOKEN_ENV = "STOCKHUB_OPS_TOKEN"  # noqa: S105  (a variable name)
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 SECRET_KEY = re.compile(r"token|secret|passw(or)?d|credential|api_?key|private_key|refresh", re.I)
 URL_OVERRIDES = {"database_url": "STOCKHUB_DATABASE_URL", "broker_url": "STOCKHUB_BROKER_URL"}

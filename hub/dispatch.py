@@ -4,12 +4,16 @@ A connector hook is called on exactly one plugin: the one registered under the c
 name. :class:`ConnectorHandle` does that with pluggy's ``subset_hook_caller`` (every other
 plugin removed), then checks what came back — events are validated with ``parse_event``,
 push batches are cut to ``max_batch_size`` and results matched to updates — so a plugin
-that breaks the contract fails loudly with its name in the message.
+that breaks the contract fails loudly with its name in the message. Vendor input a connector
+cannot read is the sender's problem, never a crash: a verifier that trips over it says
+``False``, and a parser or translator that trips over it (``TypeError`` on a wrong-typed
+field, ``RecursionError`` on absurd nesting) raises ``ValidationError`` (see :data:`UNREADABLE`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
@@ -31,9 +35,15 @@ from hub.connector import (
 )
 from hub.errors import ConfigError, HubError, ValidationError
 from hub.events import Event, parse_event
+from hub.http.redact import redact
 from hub.plugins import get_plugin_manager
 
 __all__ = ["ConnectorHandle", "get_connector", "installed_connectors", "notify"]
+
+#: What connector code raises when vendor input has the wrong shape. Connection and OS errors
+#: are not among them: those stay transient (a 5xx, so the vendor delivers again).
+UNREADABLE = (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError,
+              ArithmeticError, UnicodeError)  # fmt: skip
 
 
 class ConnectorHandle:
@@ -81,24 +91,51 @@ class ConnectorHandle:
         )
 
     def verify_webhook(self, channel: ChannelContext, request: WebhookRequest) -> bool:
+        """True only for a genuine delivery; a verifier that trips over garbage says False."""
         self._require(Capability.WEBHOOKS)
-        return self.call("stockhub_verify_webhook", channel=channel, request=request) is True
+        try:
+            return self.call("stockhub_verify_webhook", channel=channel, request=request) is True
+        except UNREADABLE as exc:  # fail closed: what cannot be checked is not genuine
+            structlog.get_logger().warning(
+                "webhook.unverifiable",
+                connector=self.name,
+                channel=channel.channel,
+                error=type(exc).__name__,
+            )
+            return False
 
     def parse_webhook(
         self, channel: ChannelContext, request: WebhookRequest
     ) -> list[InboundMessage]:
         self._require(Capability.WEBHOOKS)
-        messages = self.call("stockhub_parse_webhook", channel=channel, request=request)
+        with self._reading(channel, "webhook body"):
+            messages = self.call("stockhub_parse_webhook", channel=channel, request=request)
         return self._list_of(messages, InboundMessage, "stockhub_parse_webhook")
 
     def translate(self, channel: ChannelContext, message: InboundMessage) -> list[Event]:
         """Translate and validate: every event returned is a valid canonical event."""
-        raw = self._list_of(
-            self.call("stockhub_translate", channel=channel, message=message),
-            dict,
-            "stockhub_translate",
-        )
+        with self._reading(channel, f"{message.topic[:200]} record"):
+            raw = self.call("stockhub_translate", channel=channel, message=message)
+        raw = self._list_of(raw, dict, "stockhub_translate")
         return [self._validated(item, f"{message.topic} event[{i}]") for i, item in enumerate(raw)]
+
+    @contextmanager
+    def _reading(self, channel: ChannelContext, what: str) -> Iterator[None]:
+        """Turn a connector tripping over vendor input into a ValidationError (a 4xx, a dead
+        letter with the original traceback), never a crash; the text is redacted."""
+        try:
+            yield
+        except UNREADABLE as exc:
+            kind = type(exc).__name__
+            detail = "it nests too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise ValidationError(
+                f"connector {self.name!r} cannot read the {what}: {kind}: "
+                f"{redact(detail, channel.secret_values())[:300]}",
+                field="body",
+                fix="check the record against the vendor's documentation; fix it with "
+                "`stockhub dlq edit` and replay, or report the connector bug",
+                context={"connector": self.name, "unreadable": kind},
+            ) from exc
 
     def pull(
         self,

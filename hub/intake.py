@@ -71,6 +71,10 @@ def _decode(text: str) -> Any:
             f"malformed JSON: {exc.msg} at column {exc.colno}",
             fix="each line must be one complete JSON object",
         ) from None
+    except RecursionError:  # nested past the parser's limit
+        raise ValidationError(
+            "the JSON nests too deeply", fix="each line must be one canonical event"
+        ) from None
 
 
 def _reject_input(hub: Any, text: str, where: str, exc: ValidationError) -> Outcome:
@@ -89,6 +93,6 @@ def _reject_input(hub: Any, text: str, where: str, exc: ValidationError) -> Outc
 def _guess_id(text: str) -> str | None:
     try:
         value = json.loads(text).get("id")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None
     return value if isinstance(value, str) and value else None

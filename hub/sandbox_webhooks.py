@@ -72,7 +72,7 @@ class WebhookSender:
             if order == "reverse":
                 held.reverse()
             elif order == "shuffle":
-                random.Random(seed).shuffle(held)
+                random.Random(seed).shuffle(held)  # noqa: S311  (test delivery order)
             for topic, webhook_id, body in held:
                 self._deliver(topic, webhook_id, body)
 

@@ -29,7 +29,7 @@ from hub.errors import ConfigError, PermanentError
 from hub.http import DEFAULT_POLICY, Action, ConnectorClient, Rule
 from hub.logs import register_secret
 
-ACCESS_TOKEN_HEADER = "x-amz-access-token"
+ACCESS_TOKEN_HEADER = "x-amz-access-token"  # noqa: S105  (a header name)
 EXPIRY_MARGIN_S = 60.0  # renew this long before expires_in runs out
 DEFAULT_EXPIRES_IN = 3600  # LWA access tokens last an hour when expires_in is missing
 #: LWA error codes (LWAExceptionErrorCode.java) that mean "fix the credentials", with the setting.

@@ -18,7 +18,7 @@ from hub.errors import ConfigError
 
 NAME = "amazon"
 DEFAULT_ENDPOINT = "https://sellingpartnerapi-na.amazon.com"
-DEFAULT_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
+DEFAULT_TOKEN_URL = "https://api.amazon.com/auth/o2/token"  # noqa: S105  (a URL)
 DEFAULT_MARKETPLACE = "ATVPDKIKX0DER"  # Amazon.com, the marketplace of the saved examples
 #: Updates per push call. A feed takes up to 25,000 messages (listings-feed-schema-v2.json);
 #: 10,000 keeps one document near 2.5 MB and one feed's wait bounded, while a burst of a few

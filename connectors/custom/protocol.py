@@ -193,7 +193,7 @@ def parse_delivery(body: bytes, delivery_id: str | None) -> list[InboundMessage]
     """
     try:
         decoded = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # nested past the limit
         raise ValidationError(
             f"webhook body is not JSON: {exc}",
             field="body",

@@ -24,7 +24,7 @@ from hub.connector import ChannelContext
 from hub.errors import ConfigError, PermanentError, TransientError
 from hub.http import DEFAULT_POLICY, THROTTLE_READERS, Action, ConnectorClient, Rule, redact
 
-ACCESS_TOKEN_HEADER = "X-Shopify-Access-Token"
+ACCESS_TOKEN_HEADER = "X-Shopify-Access-Token"  # noqa: S105  (a header name)
 _DENIED = ("ACCESS_DENIED", "UNAUTHORIZED", "FORBIDDEN")
 _TRANSIENT = ("INTERNAL_SERVER_ERROR", "TIMEOUT", "SERVICE_UNAVAILABLE")
 

@@ -124,7 +124,7 @@ def level_from_webhook(body: Any) -> Level:
         variant=None,
         location=gid("Location", _need(b, "location_id")),
         updated_at=str(_need(b, "updated_at")),
-        quantities={"available": int(_need(b, "available") or 0)},
+        quantities={"available": _int(_need(b, "available") or 0, "available")},
     )
 
 
@@ -134,7 +134,7 @@ def _rest_line(x: Any, where: str) -> Line:
     return Line(
         id=gid("LineItem", _need(x, "id", where)),
         variant=gid("ProductVariant", variant) if variant else None,
-        quantity=int(_need(x, "quantity", where)),
+        quantity=_int(_need(x, "quantity", where), f"{where}.quantity"),
     )
 
 
@@ -147,8 +147,8 @@ def _rest_fulfillment(x: Any, where: str) -> Fulfillment:
         status=str(x.get("status") or "").lower(),
         location=gid("Location", location) if location else None,
         lines=tuple(
-            (gid("LineItem", _need(li, "id", where)), int(li.get("quantity") or 0))
-            for li in _list(x, "line_items", where)
+            (gid("LineItem", _need(li, "id", here)), _int(li.get("quantity") or 0, here))
+            for here, li in _objects(x, "line_items", where)
         ),
     )
 
@@ -167,7 +167,7 @@ def _rest_refund(x: Any, where: str) -> Refund:
         lines.append(
             RefundLine(
                 line=gid("LineItem", rli.get("line_item_id") or _need(item, "id", here)),
-                quantity=int(_need(rli, "quantity", here)),
+                quantity=_int(_need(rli, "quantity", here), f"{here}.quantity"),
                 restock_type=str(restock).lower(),
                 location=gid("Location", location) if location else None,
                 variant=gid("ProductVariant", variant) if variant else None,
@@ -247,6 +247,26 @@ def _list(value: dict[str, Any], key: str, where: str = "") -> list[Any]:
     if not isinstance(found, list):
         raise ValidationError(f"{key} must be a list", field=f"{where}.{key}".lstrip("."))
     return found
+
+
+def _objects(value: dict[str, Any], key: str, where: str) -> list[tuple[str, dict[str, Any]]]:
+    """(path, object) for each entry of the list ``key``; an entry that is not an object is a
+    ValidationError naming it."""
+    return [(f"{where}.{key}[{i}]", _object(x, f"{where}.{key}[{i}]"))
+            for i, x in enumerate(_list(value, key, where))]  # fmt: skip
+
+
+def _int(value: Any, where: str) -> int:
+    """A whole number as Shopify writes it (an integer, or its decimal text)."""
+    try:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise TypeError
+        number = int(value)  # text must be digits; inf and NaN raise
+        if isinstance(value, float) and number != value:
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(f"{str(value)[:40]!r} is not a whole number", field=where) from None
+    return number
 
 
 def _need(value: dict[str, Any], key: str, where: str = "") -> Any:

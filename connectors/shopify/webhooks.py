@@ -83,7 +83,7 @@ def parse(request: WebhookRequest) -> list[InboundMessage]:
         )
     try:
         body = json.loads(request.body)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # nested past the limit
         raise ValidationError(f"webhook body is not JSON: {exc}", field="body") from exc
     if not isinstance(body, dict):
         raise ValidationError("webhook body must be a JSON object", field="body")

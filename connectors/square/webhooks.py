@@ -51,7 +51,7 @@ def is_fresh(body: bytes, max_age_s: int, now: datetime | None = None) -> bool:
         return True
     try:
         created = parse_time(json.loads(body)["created_at"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return False
     age = ((now or datetime.now(UTC)) - created).total_seconds()
     return age <= max_age_s and age >= -300  # five minutes of clock skew into the future
@@ -74,7 +74,7 @@ def notification(request: WebhookRequest) -> dict[str, Any]:
     """The notification object; ValidationError names the missing or malformed field."""
     try:
         body = json.loads(request.body)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # nested past the limit
         raise ValidationError(f"webhook body is not JSON: {exc}", field="body") from exc
     if not isinstance(body, dict):
         raise ValidationError("webhook body must be a JSON object", field="body")

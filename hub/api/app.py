@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 
 from hub.api import errors
 from hub.api.auth import Tokens, can_read
@@ -63,7 +63,7 @@ def create_app(hub: Hub | None = None, *, config: Path | str | None = None,
 def _metrics(app: FastAPI, hub: Hub) -> None:
     guard = [] if hub.settings.api.metrics_public else [Depends(can_read)]
 
-    @app.get("/metrics", tags=["health"], dependencies=guard,
+    @app.get("/metrics", tags=["health"], dependencies=guard, response_class=PlainTextResponse,
              summary="Prometheus metrics for the whole hub")  # fmt: skip
     def metrics(request: Request) -> Response:
         return Response(render(hub), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from hub.api.auth import Scope, check
 from hub.errors import ConfigError, HubError, NotFoundError, StateError, TransientError
 
 log = structlog.get_logger()
@@ -55,6 +56,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if (denied := _unauthorised(request)) is not None:
+            return await _http(request, denied)  # a body that fails to parse is read first
         errors = [
             {"field": field_path(e.get("loc", ())), "message": e.get("msg", "invalid")}
             for e in exc.errors()
@@ -65,7 +68,25 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code not in (401, 403) and (denied := _unauthorised(request)) is not None:
+            exc = denied  # e.g. FastAPI's 400 for a body it cannot read comes before the token
         detail = exc.detail if isinstance(exc.detail, dict) else {"error": str(exc.detail)}
         body = {"error": detail.get("error"), "field": detail.get("field"),
                 "fix": detail.get("fix")}  # fmt: skip
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def _unauthorised(request: Request) -> HTTPException | None:
+    """Why the caller may not use this ``/api/v1`` endpoint at all, or None.
+
+    FastAPI reads and parses the body before it runs the token dependency, so without this a
+    request with no token and a malformed body would get a 400/422 describing it, not a 401.
+    """
+    if not request.url.path.startswith("/api/v1/"):
+        return None
+    needed = Scope.READ if request.method in ("GET", "HEAD") else Scope.ACT
+    try:
+        check(request, needed)
+    except HTTPException as exc:
+        return exc
+    return None

@@ -26,27 +26,31 @@ class BodyLimit:
             await self._refuse(send)
             return
         seen = 0
-        started = False
+        started = refused = False
 
         async def limited_receive() -> dict[str, Any]:
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    if not started and not refused:  # answer now: FastAPI turns an error
+                        refused = True  # while it reads a model's body into its own 400
+                        await self._refuse(send)
                     raise _TooLarge
             return message
 
         async def tracking_send(message: dict[str, Any]) -> None:
             nonlocal started
+            if refused:
+                return  # the 413 is out; what the application answers after it is dropped
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
-            if not started:
-                await self._refuse(send)
+            pass  # answered (413) when it was detected, unless the response had started
 
     async def _refuse(self, send: Any) -> None:
         body = json.dumps({

@@ -80,7 +80,7 @@ def check(
         "-rs",
         "-v" if verbose else "-q",
     ]
-    code = subprocess.call(args)
+    code = subprocess.call(args)  # noqa: S603  (pytest on this interpreter, fixed args)
     if code:
         err_console.print(f"[bold red]{name} does not conform[/] (pytest exit code {code})")
         raise typer.Exit(1)

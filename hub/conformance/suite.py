@@ -41,7 +41,7 @@ FAST_RETRY = RetrySettings(
     max_elapsed_s=5.0,
     max_wait_s=5.0,
 )
-LEAKY_SECRET_BODY = "echo of your request: Authorization: Bearer {token} key={secret}"
+LEAKY_SECRET_BODY = "echo of your request: Authorization: Bearer {token} key={secret}"  # noqa: S105  (a template the redaction test fills)
 
 VENDOR_FAILURES = {
     "500-server-error": (lambda: httpx.Response(500, text="boom"), TransientError),

@@ -106,7 +106,7 @@ class World:
         stockhub = str(Path(sys.executable).with_name("stockhub"))
         argv = [stockhub, "--config", str(self.folder / "stockhub.toml"), "run",
                 "--port", str(self.port), "--concurrency", "3"]  # fmt: skip
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603  (this stockhub, fixed args)
             argv, env=self.env(), stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -127,7 +127,7 @@ class World:
         """Run a ``stockhub`` command against the demo hub, as ops would from a shell."""
         stockhub = str(Path(sys.executable).with_name("stockhub"))
         argv = [stockhub, "--config", str(self.folder / "stockhub.toml"), *args]
-        done = subprocess.run(argv, env=self.env(), capture_output=True, text=True, timeout=300)
+        done = subprocess.run(argv, env=self.env(), capture_output=True, text=True, timeout=300)  # noqa: S603  (this stockhub, fixed args)
         if done.returncode != 0:
             raise RuntimeError(f"stockhub {' '.join(args)}: {done.stdout}{done.stderr}")
         return done.stdout

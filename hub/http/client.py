@@ -229,4 +229,4 @@ class ConnectorClient:
 def backoff_delay(attempt: int, settings: RetrySettings) -> float:
     """Exponential backoff plus random jitter: min(initial·2^(attempt-1), max) + U(0, jitter)."""
     exponential = settings.initial_backoff_s * 2 ** max(attempt - 1, 0)
-    return min(exponential, settings.max_backoff_s) + random.uniform(0, settings.jitter_s)
+    return min(exponential, settings.max_backoff_s) + random.uniform(0, settings.jitter_s)  # noqa: S311  (retry jitter, not a secret)

@@ -27,7 +27,7 @@ import httpx
 class Action(StrEnum):
     RETRY = "retry"
     RATE_LIMITED = "rate_limited"
-    REFRESH_TOKEN_THEN_RETRY = "refresh_token_then_retry"
+    REFRESH_TOKEN_THEN_RETRY = "refresh_token_then_retry"  # noqa: S105  (an action name)
     PERMANENT = "permanent"
     CONFIG_ERROR = "config_error"
 

@@ -119,7 +119,7 @@ class ApplyContext:
         return [(component, link.quantity) for link, component in rows]
 
     def lock(self, sku: Sku) -> None:
-        assert sku.id is not None
+        assert sku.id is not None  # noqa: S101  (type narrowing: stored SKUs have ids)
         if sku.id in self._locked:
             return
         self.session.exec(select(Sku.id).where(Sku.id == sku.id).with_for_update()).first()

@@ -88,7 +88,7 @@ def retry_delay(hub: Hub, attempt: int, exc: BaseException) -> float:
     asked = getattr(exc, "retry_after", None)
     if isinstance(exc, RateLimitedError) and asked:
         delay = max(delay if attempt > 3 else 0.0, float(asked))
-    return delay + random.uniform(0, sync.jitter_s)
+    return delay + random.uniform(0, sync.jitter_s)  # noqa: S311  (retry jitter)
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -38,6 +38,7 @@ from sqlmodel import col, select
 
 from hub.api.auth import COOKIE, Scope, Tokens, presented_token
 from hub.api.errors import status_of
+from hub.api.routes.deps import MAX_ID
 from hub.app import Hub
 from hub.errors import HubError, ValidationError
 from hub.models import DeadLetter, ExceptionRecord
@@ -246,7 +247,7 @@ def page(request: Request, build: Callable[[Hub, Viewer], Response]) -> Response
 
 def number(text: str, field: str) -> int:
     """A record id from the URL, or a 404-style error naming the field."""
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or int(text) > MAX_ID:
         raise ValidationError(f"{text!r} is not an id", field=field, fix="ids are whole numbers")
     return int(text)
 

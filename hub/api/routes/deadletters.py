@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.auth import can_act, can_read
-from hub.api.routes.deps import HubDep, Limit
+from hub.api.routes.deps import MAX_ID, HubDep, Limit, RecordId
 from hub.app import Hub
 from hub.errors import HubError
 from hub.models import DeadLetter
@@ -19,7 +19,7 @@ from hub.vocabulary import DeadLetterStatus
 router = APIRouter(prefix="/api/v1/dead-letters", tags=["dead letters"])
 Status = Literal["open", "replayed", "resolved", "discarded", "all"]
 Task = Literal["push", "inbox", "pull"]
-LetterId = Annotated[int, Field(ge=1)]
+LetterId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class ReplayFilter(BaseModel):
@@ -60,13 +60,13 @@ def list_letters(
 
 @router.get("/{letter_id}", dependencies=[Depends(can_read)],
             summary="One dead letter: payload, error, traceback, every attempt")  # fmt: skip
-def show_letter(hub: HubDep, letter_id: int) -> dict[str, Any]:
+def show_letter(hub: HubDep, letter_id: RecordId) -> dict[str, Any]:
     return summary(replay.get(hub, letter_id), full=True)
 
 
 @router.post("/{letter_id}/replay", dependencies=[Depends(can_act)],
              summary="Send one dead letter back to work")  # fmt: skip
-async def replay_one(hub: HubDep, letter_id: int) -> dict[str, Any]:
+async def replay_one(hub: HubDep, letter_id: RecordId) -> dict[str, Any]:
     outcome = await run_in_threadpool(replay.replay, hub, letter_id)
     return {"id": letter_id, "outcome": outcome}
 
@@ -102,7 +102,7 @@ def _replay_many(hub: Hub, chosen: ReplayFilter) -> dict[str, Any]:
     summary="Replace a dead letter's payload (fix a bad record), optionally replay it",
 )
 async def edit_letter(
-    hub: HubDep, letter_id: int, payload: dict[str, Any],
+    hub: HubDep, letter_id: RecordId, payload: dict[str, Any],
     then_replay: bool = Query(False, alias="replay", description="Replay right after editing."),
 ) -> dict[str, Any]:  # fmt: skip
     letter = await run_in_threadpool(replay.edit, hub, letter_id, payload)
@@ -114,6 +114,6 @@ async def edit_letter(
 
 @router.post("/{letter_id}/discard", dependencies=[Depends(can_act)],
              summary="Close a dead letter without replaying it; the reason is kept")  # fmt: skip
-def discard_letter(hub: HubDep, letter_id: int, body: Discard) -> dict[str, Any]:
+def discard_letter(hub: HubDep, letter_id: RecordId, body: Discard) -> dict[str, Any]:
     replay.discard(hub, letter_id, body.reason)
     return {"id": letter_id, "status": DeadLetterStatus.DISCARDED.value, "reason": body.reason}

@@ -16,6 +16,10 @@ def get_hub(request: Request) -> Hub:
 
 HubDep = Annotated[Hub, Depends(get_hub)]
 Limit = Annotated[int, Query(ge=1, le=1000, description="At most this many, newest first.")]
+#: Dead-letter and exception ids are 32-bit database integers: a larger one is a 422 here,
+#: not an overflow inside the database driver (a 500).
+MAX_ID = 2**31 - 1
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
 
 
 def known_channel(hub: HubDep, channel: Annotated[str, Path(max_length=200)]) -> str:

@@ -54,14 +54,16 @@ async def post_events(request: Request, hub: HubDep) -> JSONResponse:
     else:
         try:
             data = json.loads(text)
+            items = data if isinstance(data, list) else [data]
+            lines = [json.dumps(item) for item in items]
         except json.JSONDecodeError as exc:
             message = f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
             return problem(422, message, "body", "send one event object or a list of them")
+        except RecursionError:  # nested past the parser's limit: bad input, not a crash
+            return problem(422, "the JSON nests too deeply", "body", "send events, not this")
         if not isinstance(data, (dict, list)):
             return problem(422, "expected an event object or a list of events", "body",
                            "wrap events in a JSON list")  # fmt: skip
-        items = data if isinstance(data, list) else [data]
-        lines = [json.dumps(item) for item in items]
     if not any(line.strip() for line in lines):
         return problem(422, "no events in the body", "body", "send at least one event")
     return await run_in_threadpool(_apply, hub, lines, "list" if kind not in NDJSON else "line")

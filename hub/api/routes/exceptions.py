@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.auth import can_act, can_read
-from hub.api.routes.deps import HubDep, Limit
+from hub.api.routes.deps import HubDep, Limit, RecordId
 from hub.ops import exceptions
 
 router = APIRouter(prefix="/api/v1/exceptions", tags=["exceptions"])
@@ -34,17 +34,17 @@ def list_exceptions(
 
 
 @router.get("/{record_id}", dependencies=[Depends(can_read)], summary="One problem in full")
-def show_exception(hub: HubDep, record_id: int) -> dict[str, Any]:
+def show_exception(hub: HubDep, record_id: RecordId) -> dict[str, Any]:
     return exceptions.as_dict(exceptions.get(hub, record_id))
 
 
 @router.post("/{record_id}/acknowledge", dependencies=[Depends(can_act)],
              summary="Mark a problem as seen and being worked on")  # fmt: skip
-def acknowledge(hub: HubDep, record_id: int) -> dict[str, Any]:
+def acknowledge(hub: HubDep, record_id: RecordId) -> dict[str, Any]:
     return exceptions.as_dict(exceptions.set_status(hub, record_id, "acknowledged"))
 
 
 @router.post("/{record_id}/resolve", dependencies=[Depends(can_act)],
              summary="Resolve a problem with a note saying what was done")  # fmt: skip
-def resolve(hub: HubDep, record_id: int, body: Resolution) -> dict[str, Any]:
+def resolve(hub: HubDep, record_id: RecordId, body: Resolution) -> dict[str, Any]:
     return exceptions.as_dict(exceptions.set_status(hub, record_id, "resolved", body.note))
