@@ -6,8 +6,9 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO   := .demo
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
+SEEDS ?= 100
 
-.PHONY: run test test-fast bench lint clean
+.PHONY: run test test-fast bench soak lint clean
 
 # A virtual environment with stockhub and its test tools, rebuilt when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -30,6 +31,11 @@ test: $(STAMP)
 ##   BENCH_ARGS="--quick" for a smoke run; --help lists the sizes (docs/engine.md, Benchmarks)
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks $(BENCH_ARGS)
+
+## soak: the deterministic simulation over SEEDS seeds (default 100) on 2 processes, with a
+##   summary (docs/simulation.md); a failing seed is printed, shrunk to a test case
+soak: $(STAMP)
+	$(BIN)/python -m tests.simulation --seeds $(SEEDS)
 
 ## lint: ruff over the code base
 lint: $(STAMP)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hub.connector import PULL_CAPABILITY, InboundMessage, Resource
-from hub.sync import inbox, state
+from hub.sync import deadletters, inbox, state
 from hub.sync.runtime import channel_runtime
 
 if TYPE_CHECKING:
@@ -70,4 +70,8 @@ def pull_channel(
             run.applied += sum(o.status == "applied" for o in done.outcomes)
         if not page.has_more:
             break
+    with hub.session() as session:  # a replayed pull letter closes when a pull succeeds
+        deadletters.resolve_moot(session, task="pull", channel=channel,
+                                 subjects={f"pull:{resource.value}"},
+                                 note="a later pull succeeded")  # fmt: skip
     return run
