@@ -39,7 +39,6 @@ soak: $(STAMP)
 
 ## lint: ruff over the code base
 lint: $(STAMP)
-	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/ruff check hub connectors tests
 
 clean:
