@@ -66,7 +66,12 @@ class ShopifySandbox(ServedSandbox, WebhookSender):
         atomic: bool = False,
         throttle_status: int = 200,
         clock: Callable[[], float] = time.time,
+        webhook_ids: Callable[[], str] | None = None,
     ) -> None:
+        """:param clock: epoch seconds for timestamps, the ``Date`` header and the cost bucket's
+            refill (a simulation passes its virtual clock).
+        :param webhook_ids: makes each delivery's ``X-Shopify-Webhook-Id`` (default: UUID4).
+        """
         self.access_token, self.shop_name, self.client_secret = access_token, shop, client_secret
         self.restore_rate = float(restore_rate or PLAN_RESTORE_RATES[plan])
         self.bucket_size = float(bucket_size or self.restore_rate * 20)
@@ -83,7 +88,7 @@ class ShopifySandbox(ServedSandbox, WebhookSender):
         self.throttled = 0
         self.requests = 0
         self.cost_log: list[tuple[str, int, int]] = []  # (operation, requested, actual)
-        WebhookSender.__init__(self, client_secret, f"{shop}.myshopify.com", clock)
+        WebhookSender.__init__(self, client_secret, f"{shop}.myshopify.com", clock, webhook_ids)
 
     @classmethod
     def seeded(cls, **options: Any) -> ShopifySandbox:

@@ -12,9 +12,9 @@ broker_loss              a publish never reaches the broker, or a queued message
 db_loss_before_commit    the connection drops as a transaction commits: nothing is written
 db_loss_after_commit     the connection drops right after a commit: written, but the caller
                          sees an error
-vendor_5xx, vendor_429,  the channel's sandbox fails that share of calls (seeded)
-vendor_timeout
-partial_batch            the channel refuses some SKUs of a push batch
+vendor_5xx, vendor_429,  the channel's sandbox fails that share of calls (seeded; on a real
+vendor_timeout           vendor's channel a FaultyTransport in front of its sandbox does)
+partial_batch            the channel refuses some SKUs of a push batch (Shopify: non-mutable)
 revoked_credentials      the channel answers 401 until its token is restored (then replay)
 clock_skew               a vendor's clock runs ahead or behind (within ±SKEW_TOLERANCE_S)
 channel_edit             someone changes the shown quantity on the channel (drift)

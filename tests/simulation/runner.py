@@ -19,7 +19,6 @@ from typing import Any
 import sqlalchemy as sa
 from structlog.testing import capture_logs
 
-from connectors.custom.protocol import DELIVERY_HEADER, SIGNATURE_HEADER, signature
 from hub.connector import WebhookRequest
 from hub.errors import HubError
 from hub.sync import housekeeping, inbox, publish, pull, reconcile, replay
@@ -55,10 +54,12 @@ class Result:
 class Simulation:
     """One simulated day on one database (see the module docstring)."""
 
-    def __init__(self, engine: sa.Engine, *, buffers: bool = True) -> None:
+    def __init__(
+        self, engine: sa.Engine, *, buffers: bool = True, vendors: dict[str, str] | None = None
+    ) -> None:
         self.engine = engine
         self.clock = VirtualClock()
-        self.world = w.World.create(self.clock)
+        self.world = w.World.create(self.clock, vendors)
         self.broker = SimBroker(self.clock)
         self.log = FaultLog()
         self.buffers = buffers
@@ -71,7 +72,9 @@ class Simulation:
 
     @contextmanager
     def running(self) -> Iterator[Simulation]:
-        env = {"SIM_API_TOKEN": w.TOKEN, "SIM_WEBHOOK_SECRET": w.SECRET}
+        env = {
+            k: v for vendor in self.world.vendors.values() for k, v in vendor.environment().items()
+        }
         saved_env = {k: os.environ.get(k) for k in env}
         saved_hub = tasks._hub
         os.environ.update(env)
@@ -113,12 +116,9 @@ class Simulation:
         self.world.move_physical(sku, location, quantity - current)
 
     def _do_emit(self, channel: str, event: dict[str, Any]) -> None:
-        self.world.emitted[event["id"]] = channel
         for sku, location, delta in physical_effects(event):
             self.world.move_physical(sku, location, delta)
-        body = json.dumps(event, separators=(",", ":")).encode()
-        delivery = w.Delivery(channel, f"{channel}/d/{event['id']}", body, [event["id"]])
-        self.world.outbound.append(delivery)
+        self.world.send(channel, event)
 
     def _do_deliver(
         self, pick: float, dup: bool = False, lose_publish: bool = False, db: str | None = None
@@ -132,10 +132,7 @@ class Simulation:
             self.log.add("reordered_delivery")
         if lose_publish:
             self.broker.lose_next = 1
-        headers = {
-            SIGNATURE_HEADER: signature(delivery.body, w.SECRET),
-            DELIVERY_HEADER: delivery.delivery_id,
-        }
+        headers = dict(delivery.headers)
         fault = CommitFault(db, 1) if db else None
         try:
             with armed(fault):
@@ -211,24 +208,24 @@ class Simulation:
     def _do_vendor_faults(
         self, channel: str, rate: float, kinds: list[str] | None = None, seed: int = 0
     ) -> None:
-        box = self.world.sandboxes[channel]
+        vendor = self.world.vendors[channel]
         if rate:
-            box.set_faults(rate=rate, kinds=kinds or ["500"], seed=seed)
+            vendor.set_faults(rate, kinds or ["500"], seed)
         else:
-            box.clear_faults()
+            vendor.clear_faults()
 
     def _do_reject(self, channel: str, skus: list[str]) -> None:
-        self.world.sandboxes[channel].reject_skus = skus
+        self.world.vendors[channel].reject(skus)
         if skus:
             self.log.add("partial_batch")
 
     def _do_revoke(self, channel: str) -> None:
-        self.world.sandboxes[channel].token = "revoked"
+        self.world.vendors[channel].revoke()
         self.world.revoked.add(channel)
         self.log.add("revoked_credentials")
 
     def _do_restore(self, channel: str) -> None:
-        self.world.sandboxes[channel].token = w.TOKEN
+        self.world.vendors[channel].restore()
         self.world.revoked.discard(channel)
 
     def _do_replay(self) -> None:
@@ -238,13 +235,12 @@ class Simulation:
                 replay.replay(self.hub, letter.id)
 
     def _do_skew(self, system: str, seconds: float) -> None:
-        self.world.sandboxes[system].skew_s = seconds
+        self.world.vendors[system].skew_s = seconds
         if seconds:
             self.log.add("clock_skew")
 
     def _do_edit(self, channel: str, sku: str, quantity: int) -> None:
-        where = w.CHANNELS[channel][1] or channel
-        self.world.sandboxes[channel].set_level(sku, where, quantity)
+        self.world.vendors[channel].edit(sku, quantity)
         self.log.add("channel_edit")
 
     def _do_mapping(self, system: str, external_id: str, sku: str) -> None:
@@ -256,15 +252,16 @@ class Simulation:
 
         at = self.world.vendor_time("ops")
         list(post_lines(self.hub, [json.dumps(w.item_event(sku, at))], "sim"))
+        external = self.world.vendors[system].external_sku(external_id)  # e.g. a Shopify GID
         row = CrosswalkRow(
-            system=system, kind="sku", external_id=external_id, hub_id=sku, file="sim", line=1
+            system=system, kind="sku", external_id=external, hub_id=sku, file="sim", line=1
         )
         with self.hub.session() as session:
             import_crosswalk(session, [row])
         release_parked(self.hub.engine, self.hub.policy)
         publish.wake_pushes(self.hub)
         self.world.mapped.add(external_id)
-        self.world.resolvable.add(f"{system}|sku|{external_id}")
+        self.world.resolvable.add(f"{system}|sku|{external}")
         self.world.resolvable |= {f"{source}|sku|{sku}" for source in w.CHANNELS}  # the item
         self.log.add("late_mapping")
 
@@ -273,11 +270,8 @@ class Simulation:
     def quiesce(self, rounds: int = 60) -> bool:
         """Clear every fault, deliver everything, replay dead letters, drain; then check."""
         began = self.clock.monotonic()
-        for box in self.world.sandboxes.values():
-            box.clear_faults()
-            box.reject_skus = []
-            box.token = w.TOKEN
-            box.skew_s = 0.0
+        for vendor in self.world.vendors.values():
+            vendor.clear()
         self.world.revoked.clear()
         self.broker.lose_next = 0
         while self.world.outbound:
@@ -339,8 +333,8 @@ class Simulation:
 
     def result(self, seed: int | None) -> Result:
         faults = Counter(self.log.injected)
-        for box in self.world.sandboxes.values():
-            for kind, n in box.faults_injected.items():
+        for vendor in self.world.vendors.values():
+            for kind, n in vendor.faults_injected.items():
                 if kind in VENDOR_FAULT:
                     faults[VENDOR_FAULT[kind]] += n
         assert self.checker is not None
@@ -382,11 +376,19 @@ def _describe(exc: BaseException) -> str:
 
 
 def run_seed(
-    seed: int, engine: sa.Engine, *, steps: int = DEFAULT_STEPS, buffers: bool = True
+    seed: int,
+    engine: sa.Engine,
+    *,
+    steps: int = DEFAULT_STEPS,
+    buffers: bool = True,
+    vendors: dict[str, str] | None = None,
 ) -> Result:
-    """Generate and run the day of ``seed``; stops at the first violation."""
+    """Generate and run the day of ``seed``; stops at the first violation.
+
+    :param vendors: channel → connector where not ``custom`` (default ``world.VENDORS``).
+    """
     rng = random.Random(seed)
-    sim = Simulation(engine, buffers=buffers)
+    sim = Simulation(engine, buffers=buffers, vendors=vendors)
     with sim.running():
         generator = DayGenerator(rng, sim)
         ok = all(sim.execute(step) for step in generator.opening())
@@ -400,14 +402,19 @@ def run_seed(
 
 
 def run_steps(
-    steps: list[Step], engine: sa.Engine, *, buffers: bool = True, quiesce: bool = True
+    steps: list[Step],
+    engine: sa.Engine,
+    *,
+    buffers: bool = True,
+    quiesce: bool = True,
+    vendors: dict[str, str] | None = None,
 ) -> Result:
     """Replay a recorded day exactly; stops at the first violation.
 
     :param quiesce: bring the day to quiescence and check it (off: the per-step checks only,
         which is all a shrink of a per-step violation needs).
     """
-    sim = Simulation(engine, buffers=buffers)
+    sim = Simulation(engine, buffers=buffers, vendors=vendors)
     with sim.running():
         ok = True
         for step in steps:

@@ -153,6 +153,10 @@ class DayGenerator:
                 },
                 "receipt",
             )
+        shop = self.sim.world.vendors["shop"]
+        mapped = w.LATE_EXTERNAL in self.sim.world.mapped
+        if (mapped or shop.lists_unmapped) and self.sim.world.shown("shop", w.LATE_EXTERNAL) < 1:
+            return None  # customers buy at most what the shop shows (Shopify: never below 0)
         code = self.sim.world.next_id("shop-order")
         lines = [{"line": "1", "sku": w.LATE_EXTERNAL, "quantity": 1}]
         self.orders.append(_Order("shop", code, lines))
@@ -251,7 +255,9 @@ class DayGenerator:
         if line["sku"] in (w.BUNDLE, w.LATE_EXTERNAL):
             return None
         location = "store" if order.channel in ("shop", "pos") else "tpl"
-        source = w.OWNER[location]
+        source = w.OWNER[location]  # it inspects and dispositions the return
+        # a vendor that reports returns of its own orders (Shopify's refunds) sends the receipt
+        sender = order.channel if self.sim.world.vendors[order.channel].reports_returns else source
         code = self.sim.world.next_id("return")
         lines = [{"sku": line["sku"], "quantity": line["quantity"]}]
         self.returns.append(
@@ -270,7 +276,7 @@ class DayGenerator:
             "location": location,
             "lines": lines,
         }
-        return self._event(source, "return.received", data, "return")
+        return self._event(sender, "return.received", data, "return")
 
     def _advance_return(self, ret: dict[str, Any]) -> Step:
         line = ret["lines"][0]

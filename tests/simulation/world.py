@@ -1,21 +1,25 @@
-"""The simulated company: its locations, channels, SKUs, vendor systems and physical stock.
+"""The simulated company: its locations, channels, SKUs, the vendors playing each channel,
+and physical stock.
 
-Every channel runs the ``custom`` connector against an in-process :class:`SimSandbox` (the
-connector's own sandbox, stamped with the virtual clock). Roles:
+Each channel's vendor is a :class:`~tests.simulation.vendor.VendorAdapter` over an in-process
+sandbox on the virtual clock: the shop runs the real Shopify connector
+(:mod:`tests.simulation.vendor_shopify`), every other channel the ``custom`` connector
+(:mod:`tests.simulation.vendor_custom`). :data:`VENDORS` says which channels leave custom;
+``World.create(clock, CUSTOM_ONLY)`` is the all-custom company. Roles:
 
-=========  ==============================  ==============================================
-channel    stands for                      sells from (push location)
-=========  ==============================  ==============================================
-shop       the web shop                    dc, store (dc); buffer 1
-market     a marketplace                   tpl, dc (tpl); buffer 2, mugs at 50 % cap 40
-pos        store POS, owns ``store``       store, store-web (store-web)
-dark       quick commerce, owns ``dark``   dark, dark-app (dark-app)
-wms        the warehouse system, owns dc   nothing (shown: 0 everywhere)
-tpl        the 3PL, owns ``tpl``           nothing
-=========  ==============================  ==============================================
+=========  =========  ==============================  =========================================
+channel    connector  stands for                      sells from (push location)
+=========  =========  ==============================  =========================================
+shop       shopify    the web shop                    dc, store (dc); buffer 1
+market     custom     a marketplace                   tpl, dc (tpl); buffer 2, mugs 50 % cap 40
+pos        custom     store POS, owns ``store``       store, store-web (store-web)
+dark       custom     quick commerce, owns ``dark``   dark, dark-app (dark-app)
+wms        custom     the warehouse system, owns dc   nothing (shown: 0 everywhere)
+tpl        custom     the 3PL, owns ``tpl``           nothing
+=========  =========  ==============================  =========================================
 
-The Amazon and ShipBob connectors are not used: the marketplace and 3PL roles are played by
-custom channels (see docs/simulation.md).
+The Amazon, ShipBob and Square connectors are not used: those roles are played by custom
+channels (see docs/simulation.md).
 """
 
 from __future__ import annotations
@@ -27,13 +31,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from connectors.custom.sandbox import CustomSandbox
 from hub.app import Hub
 from hub.http.policy import RetrySettings
 from tests.simulation.clock import VirtualClock
+from tests.simulation.vendor import Delivery, References, VendorAdapter
+from tests.simulation.vendor_custom import CustomAdapter
 
-TOKEN = "sim-token-4f1d"
-SECRET = "sim-webhook-secret-9a7c"
 FAST = RetrySettings(max_attempts=3, initial_backoff_s=0.0, jitter_s=0.0, max_elapsed_s=60)
 
 LOCATIONS = [
@@ -74,25 +77,21 @@ SYNC = {
 }
 
 
-def settings(buffers: bool = True):
+def settings(world: World, buffers: bool = True):
     from hub.config import Settings
 
-    channel_settings = {
-        "base_url": "http://sim.invalid/api",
-        "api_token": "${SIM_API_TOKEN}",
-        "webhook_secret": "${SIM_WEBHOOK_SECRET}",
-    }
     channels = []
     for code, (locations, push_at, buffer, safety) in CHANNELS.items():
+        vendor = world.vendors[code]
         channels.append(
             {
                 "code": code,
-                "connector": "custom",
+                "connector": vendor.connector,
                 "locations": locations,
                 "push_location": push_at,
                 "buffer": buffer if buffers else 0,
                 "safety_stock": safety if buffers else 0,
-                "settings": channel_settings,
+                "settings": vendor.settings(),
             }
         )
     return Settings(
@@ -104,43 +103,28 @@ def settings(buffers: bool = True):
     )
 
 
-class SimSandbox(CustomSandbox):
-    """The custom connector's sandbox, its level timestamps taken from the virtual clock
-    (shifted by the vendor's clock skew), rate limit off (the hub's limiter is off too)."""
-
-    def __init__(self, clock: VirtualClock) -> None:
-        super().__init__(TOKEN, rate_limit=None, timeout_s=0.0, clock=clock.monotonic)
-        self.vclock = clock
-        self.skew_s = 0.0
-
-    def _write(self, sku: str, location: str, quantity: int) -> str:  # stamped in virtual time
-        from connectors.custom.sandbox import _Level
-
-        self._seq += 1
-        moment = self.vclock.now() + timedelta(seconds=self.skew_s)
-        stamp = max(moment, self._last_stamp + timedelta(microseconds=1))
-        self._last_stamp = stamp
-        updated_at = stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        self._levels[(sku, location)] = _Level(quantity, self._seq, updated_at)
-        return updated_at
+#: channel → the connector its vendor runs; every other channel stays on ``custom``
+VENDORS: dict[str, str] = {"shop": "shopify"}
+#: the world before real vendor connectors: every channel on ``custom``
+CUSTOM_ONLY: dict[str, str] = {}
 
 
-@dataclass
-class Delivery:
-    """A webhook the vendor owes the hub (sent again until acknowledged)."""
+def make_vendor(channel: str, connector: str, clock: VirtualClock) -> VendorAdapter:
+    """The adapter that plays ``channel``'s vendor on ``connector``."""
+    if connector == "shopify":
+        from tests.simulation.vendor_shopify import ShopifyAdapter
 
-    channel: str
-    delivery_id: str
-    body: bytes
-    event_ids: list[str]
+        return ShopifyAdapter(channel, clock, [*SKUS, BUNDLE, LATE_SKU], {LATE_EXTERNAL: LATE_SKU})
+    assert connector == "custom", connector
+    return CustomAdapter(channel, clock, CHANNELS[channel][1] or channel)
 
 
 @dataclass
 class World:
-    """The vendors' side: sandboxes, physical stock, webhooks not yet acknowledged."""
+    """The vendors' side: their adapters, physical stock, webhooks not yet acknowledged."""
 
     clock: VirtualClock
-    sandboxes: dict[str, SimSandbox] = field(default_factory=dict)
+    vendors: dict[str, VendorAdapter] = field(default_factory=dict)
     physical: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     outbound: list[Delivery] = field(default_factory=list)
     emitted: dict[str, str] = field(default_factory=dict)  # event id → sending channel
@@ -148,12 +132,18 @@ class World:
     revoked: set[str] = field(default_factory=set)
     mapped: set[str] = field(default_factory=set)  # external SKU ids mapped so far
     resolvable: set[str] = field(default_factory=set)  # "system|sku|id" the hub can resolve
+    refs: References = field(default_factory=References)
     sequence: int = 0
 
     @classmethod
-    def create(cls, clock: VirtualClock) -> World:
+    def create(cls, clock: VirtualClock, vendors: dict[str, str] | None = None) -> World:
+        """:param vendors: channel → connector for the channels not on custom (default
+        :data:`VENDORS`; :data:`CUSTOM_ONLY` for the all-custom world)."""
+        chosen = VENDORS if vendors is None else vendors
         world = cls(clock)
-        world.sandboxes = {code: SimSandbox(clock) for code in CHANNELS}
+        world.vendors = {
+            code: make_vendor(code, chosen.get(code, "custom"), clock) for code in CHANNELS
+        }
         return world
 
     def next_id(self, prefix: str) -> str:
@@ -161,10 +151,16 @@ class World:
         return f"{prefix}-{self.sequence}"
 
     def vendor_time(self, system: str) -> str:
-        box = self.sandboxes.get(system)
-        skew = box.skew_s if box else 0.0
+        vendor = self.vendors.get(system)
+        skew = vendor.skew_s if vendor else 0.0
         moment = self.clock.now() + timedelta(seconds=skew)
         return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def send(self, channel: str, event: dict[str, Any]) -> None:
+        """``channel``'s vendor does what ``event`` says; its webhooks wait to be delivered."""
+        deliveries, ids = self.vendors[channel].send(event, self.refs)
+        self.emitted.update(dict.fromkeys(ids, channel))
+        self.outbound.extend(deliveries)
 
     def move_physical(self, sku: str, location: str, delta: int) -> None:
         """Units really moved at ``location``; its owner's system sees the new level."""
@@ -172,26 +168,30 @@ class World:
             key = (part, location)
             self.physical[key] = max(0, self.physical[key] + delta * per)
             owner = OWNER.get(location)
-            if owner in self.sandboxes and location in PHYSICAL:
-                self.sandboxes[owner].set_level(part, location, self.physical[key])
+            if owner in self.vendors and location in PHYSICAL:
+                self.vendors[owner].set_level(part, location, self.physical[key])
 
-    def shown(self, channel: str, external_sku: str) -> int:
-        where = CHANNELS[channel][1] or channel
-        return self.sandboxes[channel].stock_levels().get((external_sku, where), 0)
+    def shown(self, channel: str, code: str) -> int:
+        """What ``channel`` shows for sale of ``code`` (a hub code or the generator's alias)."""
+        vendor = self.vendors[channel]
+        return vendor.shown(vendor.external_sku(code))
 
 
 def build_hub(engine: sa.Engine, world: World, publisher: Any, buffers: bool = True) -> Hub:
-    """The hub under test on ``engine``: topology, item master, every channel on its sandbox."""
+    """The hub under test on ``engine``: topology, crosswalk, item master, every channel on its
+    vendor's sandbox."""
     from hub.events import parse_event
     from hub.ledger.items import upsert_item
+    from hub.mappings.sync import import_crosswalk
 
     parts = {
-        code: {"transport": box.transport(), "retry": FAST, "sleep": _no_sleep, "limiter": None}
-        for code, box in world.sandboxes.items()
+        code: {**vendor.parts(), "retry": FAST, "sleep": _no_sleep, "limiter": None}
+        for code, vendor in world.vendors.items()
     }
-    hub = Hub(settings(buffers), engine, channel_parts=parts, publisher=publisher)
+    hub = Hub(settings(world, buffers), engine, channel_parts=parts, publisher=publisher)
     hub.sync_topology()
     with hub.session() as session:
+        import_crosswalk(session, [row for v in world.vendors.values() for row in v.crosswalk()])
         for code in [*SKUS, BUNDLE]:
             components = [{"sku": c, "quantity": q} for c, q in COMPONENTS.get(code, {}).items()]
             data = {"sku": code, "title": code, "status": "active", "components": components}

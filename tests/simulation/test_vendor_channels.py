@@ -1,0 +1,94 @@
+"""The real vendor connectors in the simulation: every vendor-side fault reaches them.
+
+The default seeds choose a fault's channel at random, so whether Shopify sees each kind in
+them is luck; this day aims every vendor-side fault at the shop on purpose, with orders,
+a cancellation, a fulfilment and a return in Shopify's webhooks between them, and requires
+every invariant — after each step and once quiet — plus the failures the Shopify connector
+must have turned into dead letters. The all-custom company still runs too.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from hub.models import DeadLetter
+from tests.simulation import world as w
+from tests.simulation.runner import Simulation, run_seed
+from tests.simulation.steps import Step
+
+AT = "2026-11-22T06:00:00.000000Z"
+
+
+def _emit(source: str, type_: str, key: str, data: dict) -> Step:
+    event = {"id": f"{source}/{key}", "type": type_, "source": source, "occurred_at": AT}
+    return Step("emit", {"channel": source, "event": {**event, "data": data}})
+
+
+def _order(code: str, sku: str, quantity: int) -> Step:
+    lines = [{"line": "1", "sku": sku, "quantity": quantity}]
+    return _emit("shop", "order.placed", code, {"channel": "shop", "order": code, "lines": lines})
+
+
+def _busy(n: int = 12) -> list[Step]:
+    return [Step("deliver", {"pick": 0.0}), Step("work", {"pick": 0.0})] * n
+
+
+def _day() -> list[Step]:
+    steps: list[Step] = []
+    for n, sku in enumerate(w.SKUS):
+        steps.append(Step("stock", {"location": "dc", "sku": sku, "quantity": 20}))
+        data = {"sku": sku, "location": "dc", "as_of": AT, "quantities": {"on_hand": 20}}
+        steps.append(_emit("wms", "stock.counted", f"count-{n}", data))
+    steps += _busy(20)
+    faults = {"channel": "shop", "rate": 0.7, "kinds": ["429", "500", "timeout"], "seed": 3}
+    steps += [Step("vendor_faults", faults), _order("o-1", "TEE-RED-M", 2), *_busy()]
+    steps += [Step("vendor_faults", {"channel": "shop", "rate": 0.0})]
+    steps += [Step("reject", {"channel": "shop", "skus": ["TEE-BLU-M"]})]
+    steps += [_order("o-2", "TEE-BLU-M", 1), Step("deliver", {"pick": 0.0, "dup": True})]
+    steps += _busy()
+    steps += [Step("revoke", {"channel": "shop"}), _order("o-3", "MUG-WHT", 3), *_busy()]
+    steps += [Step("restore", {"channel": "shop"}), Step("replay"), *_busy()]
+    steps += [Step("skew", {"system": "shop", "seconds": -4.0})]
+    cancel = {"channel": "shop", "order": "o-3"}
+    steps += [_emit("shop", "order.cancelled", "c-3", cancel), *_busy()]
+    ship = {"channel": "shop", "order": "o-1", "location": "dc"}
+    ship["lines"] = [{"line": "1", "sku": "TEE-RED-M", "quantity": 2}]
+    steps += [Step("reject", {"channel": "shop", "skus": []})]
+    steps += [_emit("shop", "order.fulfilled", "f-1", ship), *_busy()]
+    back = {"return": "r-1", "channel": "shop", "order": "o-1", "location": "store"}
+    back["lines"] = [{"sku": "TEE-RED-M", "quantity": 1}]
+    steps += [_emit("shop", "return.received", "r-1", back), *_busy()]
+    steps += [Step("edit", {"channel": "shop", "sku": "MUG-WHT", "quantity": 50})]
+    steps += [Step("reconcile", {"channel": "shop"}), *_busy()]
+    return steps
+
+
+def test_every_vendor_fault_reaches_the_shopify_channel(sim_engine):
+    """Shopify takes 5xx, THROTTLED, timeouts, a non-mutable item, a revoked token, skew and
+    an edit, and the day still keeps every invariant and converges."""
+    sim = Simulation(sim_engine)
+    with sim.running():
+        for step in _day():
+            assert sim.execute(step), "\n".join(map(str, sim.violations))
+        assert sim.quiesce(), "\n".join(map(str, sim.violations))
+        result = sim.result(None)
+        shop = sim.world.vendors["shop"]
+        topics = {d.topic for d in shop.sandbox.deliveries}
+    for kind in ("vendor_5xx", "vendor_429", "vendor_timeout", "partial_batch"):
+        assert result.faults[kind] > 0, kind
+    for kind in ("revoked_credentials", "clock_skew", "channel_edit", "duplicate_delivery"):
+        assert result.faults[kind] > 0, kind
+    assert topics == {"orders/create", "orders/updated", "orders/cancelled", "refunds/create"}
+    with sim_engine.connect() as connection:
+        letters = set(
+            connection.execute(
+                sa.select(DeadLetter.error_kind).where(DeadLetter.channel == "shop")
+            ).scalars()
+        )
+    assert {"push_rejected", "config"} <= letters
+
+
+def test_the_all_custom_company_still_runs(sim_engine):
+    """Every channel on ``custom`` (the world before real vendors) keeps every invariant."""
+    result = run_seed(4, sim_engine, steps=80, vendors=w.CUSTOM_ONLY)
+    assert result.ok, "\n".join(map(str, result.violations))
