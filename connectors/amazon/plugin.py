@@ -50,7 +50,7 @@ def stockhub_translate(channel: ChannelContext, message: InboundMessage) -> list
     if not isinstance(body, dict):
         raise ValidationError("expected a JSON object", field="body")
     if message.topic == translate.ORDER_TOPIC:
-        facts = translate.facts_from_pull(body.get("order") or {}, body.get("items") or [])
+        facts = translate.facts_from_record(body)
         return translate.order_events(facts, channel.channel, places, order_statuses())
     if message.topic == translate.FBA_TOPIC:
         event = translate.inventory_event(

@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hub import records
 from hub.errors import MappingError, ValidationError
 from hub.vocabulary import Bucket
 
@@ -142,16 +143,25 @@ def report_errors(report: Mapping[str, Any]) -> tuple[dict[int, list[str]], list
 # --- orders ---------------------------------------------------------------------------------
 
 
-def facts_from_pull(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> OrderFacts:
+def facts_from_record(record: Any) -> OrderFacts:
+    """OrderFacts from an ``order`` inbox record (``{"order": Order, "items": [OrderItem]}``,
+    what a pull stores)."""
+    record = records.an_object(record, "body")
+    order = records.object_at(record, "order", "body")
+    return facts_from_pull(order, records.list_at(record, "items", "body"))
+
+
+def facts_from_pull(order: Mapping[str, Any], items: Sequence[Any]) -> OrderFacts:
     """OrderFacts from ``getOrders``' Order and ``getOrderItems``' OrderItems."""
+    order = records.an_object(order, "Order")
     lines = tuple(
         Line(
-            item=_text(i, "OrderItemId", f"OrderItems[{n}]"),
-            sku=i.get("SellerSKU"),
-            ordered=_count(i, "QuantityOrdered", f"OrderItems[{n}]"),
-            shipped=_count(i, "QuantityShipped", f"OrderItems[{n}]", default=0),
+            item=_text(i, "OrderItemId", where),
+            sku=records.text_at(i, "SellerSKU", where, required=False),
+            ordered=records.count_at(i, "QuantityOrdered", where),
+            shipped=records.count_at(i, "QuantityShipped", where, default=0),
         )
-        for n, i in enumerate(items)
+        for where, i in records.objects(items, "OrderItems")
     )
     return OrderFacts(
         order_id=_text(order, "AmazonOrderId", "Order"),
@@ -165,30 +175,30 @@ def facts_from_pull(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]]
 
 def facts_from_notification(notification: Mapping[str, Any]) -> OrderFacts:
     """OrderFacts from an ORDER_CHANGE notification (its Summary carries status and items)."""
-    payload = (notification.get("Payload") or {}).get("OrderChangeNotification")
-    if not isinstance(payload, Mapping):
-        raise ValidationError("missing", field="Payload.OrderChangeNotification")
-    summary = payload.get("Summary")
-    if not isinstance(summary, Mapping):
-        raise ValidationError("missing", field="Payload.OrderChangeNotification.Summary")
-    where = "Payload.OrderChangeNotification.Summary"
+    top = "Payload.OrderChangeNotification"
+    payload = records.object_at(records.object_at(notification, "Payload"),
+                                "OrderChangeNotification", "Payload", required=True)  # fmt: skip
+    summary = records.object_at(payload, "Summary", top, required=True)
+    where = f"{top}.Summary"
     lines = tuple(
         Line(
-            item=_text(i, "OrderItemId", f"{where}.OrderItems[{n}]"),
-            sku=i.get("SellerSKU"),
-            ordered=_count(i, "Quantity", f"{where}.OrderItems[{n}]"),
-            shipped=_count(i, "QuantityShipped", f"{where}.OrderItems[{n}]", default=0),
+            item=_text(i, "OrderItemId", here),
+            sku=records.text_at(i, "SellerSKU", here, required=False),
+            ordered=records.count_at(i, "Quantity", here),
+            shipped=records.count_at(i, "QuantityShipped", here, default=0),
             item_shipped=i.get("OrderItemStatus") == "Shipped",
         )
-        for n, i in enumerate(summary.get("OrderItems") or [])
+        for here, i in records.objects_at(summary, "OrderItems", where)
     )
-    trigger = payload.get("OrderChangeTrigger") or {}
-    changed = trigger.get("TimeOfOrderChange") or notification.get("EventTime")
+    trigger = records.object_at(payload, "OrderChangeTrigger", top)
+    changed = records.text_at(
+        trigger, "TimeOfOrderChange", f"{top}.OrderChangeTrigger", required=False
+    ) or records.text_at(notification, "EventTime", required=False)
     return OrderFacts(
-        order_id=_text(payload, "AmazonOrderId", "Payload.OrderChangeNotification"),
+        order_id=_text(payload, "AmazonOrderId", top),
         status=_text(summary, "OrderStatus", where),
         afn=summary.get("FulfillmentType") == "AFN",
-        purchased_at=summary.get("PurchaseDate") or changed,
+        purchased_at=records.text_at(summary, "PurchaseDate", where, required=False) or changed,
         updated_at=changed,
         lines=lines,
     )
@@ -249,10 +259,11 @@ def inventory_event(
     Every integer under ``inventoryDetails`` is read by its leaf name through the status map;
     an unknown field is a MappingError naming it (the hub never guesses).
     """
-    sku = summary.get("sellerSku")
+    summary = records.an_object(summary, "body")
+    sku = records.text_at(summary, "sellerSku", required=False)
     if not sku:
         return None
-    details = summary.get("inventoryDetails") or {}
+    details = records.object_at(summary, "inventoryDetails")
     buckets: dict[str, int] = {}
     for name, value in _leaves(details):
         if name not in quantity_map:
@@ -265,7 +276,7 @@ def inventory_event(
         if bucket is not None:
             buckets[bucket.value] = buckets.get(bucket.value, 0) + max(0, value)
     buckets.setdefault(Bucket.ON_HAND.value, 0)
-    as_of = summary.get("lastUpdatedTime") or fallback_as_of
+    as_of = records.text_at(summary, "lastUpdatedTime", required=False) or fallback_as_of
     digest = hashlib.sha256(json.dumps(sorted(buckets.items())).encode()).hexdigest()[:10]
     return _event(
         f"{channel}/fba/{location}/{sku}/{as_of}/{digest}",
@@ -280,10 +291,18 @@ def inventory_event(
 
 
 def _leaves(details: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """(leaf name, integer) of every integer in ``details`` and the objects in it, in order.
+    Iterative: a record nested past the recursion limit is no problem here."""
     found = []
-    for name, value in details.items():
+    pending = [iter(details.items())]
+    while pending:
+        step = next(pending[-1], None)
+        if step is None:
+            pending.pop()
+            continue
+        name, value = step
         if isinstance(value, Mapping):
-            found.extend(_leaves(value))
+            pending.append(iter(value.items()))
         elif isinstance(value, int) and not isinstance(value, bool):
             found.append((name, value))
     return found
@@ -296,13 +315,13 @@ def notification_events(
     notification: Mapping[str, Any], channel: str, places: Places, statuses: Mapping[str, str]
 ) -> list[dict[str, Any]]:
     """The events a notification stands for; a quantity change is Amazon's own number: none."""
-    kind = notification.get("NotificationType")
+    kind = records.an_object(notification, "body").get("NotificationType")
     if kind == ORDER_CHANGE:
         return order_events(facts_from_notification(notification), channel, places, statuses)
     if kind == MFN_QUANTITY_CHANGE:
         return []  # a sales channel's numbers are never applied; reconcile compares them
     raise ValidationError(
-        f"notification type {kind!r} is not handled",
+        f"notification type {records.shown(kind)} is not handled",
         field="NotificationType",
         fix=f"subscribe the relay's queue to {ORDER_CHANGE} and {MFN_QUANTITY_CHANGE} only",
     )
@@ -317,18 +336,5 @@ def _event(event_id: str, type_: str, at: str, source: str = "", **data: Any) ->
 
 
 def _text(record: Mapping[str, Any], key: str, where: str) -> str:
-    value = record.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("required text is missing or empty", field=f"{where}.{key}")
-    return value
-
-
-def _count(record: Mapping[str, Any], key: str, where: str, default: int | None = None) -> int:
-    value = record.get(key, default)
-    if value is None and default is not None:
-        value = default
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValidationError(
-            f"expected a whole number >= 0, got {value!r}", field=f"{where}.{key}"
-        )
-    return value
+    """Required text: present, a string, not blank (returned as sent)."""
+    return str(records.text_at(record, key, where))

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from typing import Any
 
 from connectors.amazon import contract
+from hub import records
 from hub.connector import InboundMessage, WebhookRequest
 from hub.errors import ValidationError
 
@@ -45,10 +45,7 @@ def verify(request: WebhookRequest, secret: str | None) -> bool:
 
 def parse(request: WebhookRequest) -> list[InboundMessage]:
     """The notifications a relayed body carries; ValidationError names what is wrong."""
-    try:
-        body = json.loads(request.body)
-    except ValueError as exc:
-        raise ValidationError(f"relayed body is not JSON: {exc}", field="body") from exc
+    body = records.document(request.body, "relayed body")
     found = [_checked(n, where) for n, where in _unwrap(body, "body")]
     if not found:
         raise ValidationError("the relayed body holds no SP-API notification", field="body")
@@ -75,11 +72,7 @@ def _unwrap(body: Any, where: str) -> list[tuple[Any, str]]:
         key = "Body" if "Body" in body else "body"
         inner = body[key]
         if isinstance(inner, str):
-            try:
-                inner = json.loads(inner)
-            except ValueError as exc:
-                where = f"{where}.{key}"
-                raise ValidationError(f"SQS body is not JSON: {exc}", field=where) from exc
+            inner = records.document(inner, "SQS body", f"{where}.{key}")
         return _unwrap(inner, f"{where}.{key}")
     if isinstance(body.get("detail"), dict):  # EventBridge event
         return _unwrap(body["detail"], f"{where}.detail")
@@ -91,17 +84,15 @@ def _unwrap(body: Any, where: str) -> list[tuple[Any, str]]:
 
 def _checked(notification: dict[str, Any], where: str) -> dict[str, Any]:
     kind = notification.get("NotificationType")
-    if kind not in KNOWN:
+    if not isinstance(kind, str) or kind not in KNOWN:
         raise ValidationError(
-            f"notification type {kind!r} is not handled",
+            f"notification type {records.shown(kind)} is not handled",
             field=f"{where}.NotificationType",
             fix=f"subscribe the relay's queue to {', '.join(sorted(KNOWN))} only",
         )
-    metadata = notification.get("NotificationMetadata")
-    if not isinstance(metadata, dict) or not metadata.get("NotificationId"):
-        raise ValidationError("missing", field=f"{where}.NotificationMetadata.NotificationId")
-    if not isinstance(notification.get("Payload"), dict):
-        raise ValidationError("missing", field=f"{where}.Payload")
+    metadata = records.object_at(notification, "NotificationMetadata", where)
+    records.text_at(metadata, "NotificationId", f"{where}.NotificationMetadata")
+    records.object_at(notification, "Payload", where, required=True)
     if contract.available():
         problems = contract.notification_problems(notification)
         if problems:

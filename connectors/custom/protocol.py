@@ -18,10 +18,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hub import records
 from hub.connector import InboundMessage, PushResult, PushStatus, StockUpdate
 from hub.errors import ValidationError
 
@@ -192,13 +192,10 @@ def parse_delivery(body: bytes, delivery_id: str | None) -> list[InboundMessage]
     for the i-th event of a list) or, without the header, the event's own ``id``.
     """
     try:
-        decoded = json.loads(body)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # nested past the limit
-        raise ValidationError(
-            f"webhook body is not JSON: {exc}",
-            field="body",
-            fix="send one canonical event object or a JSON list of them",
-        ) from exc
+        decoded = records.document(body)  # JSON, nested at most records.MAX_DEPTH deep
+    except ValidationError as exc:
+        fix = "send one canonical event object or a JSON list of them"
+        raise ValidationError(exc.message, field=exc.field, fix=fix) from exc
     if isinstance(decoded, dict):
         return [_message(decoded, delivery_id)]
     if isinstance(decoded, list):
@@ -236,7 +233,15 @@ def translate(body: Any, channel: str) -> list[dict[str, Any]]:
                 f"got {type(event).__name__}",
                 field=f"body[{i}]" if isinstance(body, list) else "body",
             )
-        out.append({**copy.deepcopy(event), "source": channel})
+        try:  # a private copy: the stored record must not change with the event
+            copied = copy.deepcopy(event)
+        except RecursionError:  # json.loads nests twice as deep as deepcopy can follow
+            raise ValidationError(
+                "the event nests too deeply to be a canonical event",
+                field=f"body[{i}]" if isinstance(body, list) else "body",
+                fix="send canonical events; they nest a few levels at most",
+            ) from None
+        out.append({**copied, "source": channel})
     return out
 
 

@@ -26,7 +26,9 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from hub import records
 from hub.errors import MappingError, ValidationError
+from hub.records import path
 from hub.vocabulary import Bucket, Condition, Disposition
 
 ORDER_TOPICS = frozenset(
@@ -47,6 +49,8 @@ DISPOSITIONS = {
     "dispose": Disposition.WRITE_OFF,
 }
 _WORD = re.compile(r"[^a-z0-9]+")
+TIME_FIELDS = ("created_date", "last_update_at", "actual_fulfillment_date")
+RETURN_TIME_FIELDS = ("arrived_date", "processing_date", "completed_date", "insert_date")
 
 
 # --- webhooks --------------------------------------------------------------------------------
@@ -56,10 +60,9 @@ def webhook_events(
     topic: str, record: Any, channel: str, known_channels: Collection[str] = ()
 ) -> list[dict[str, Any]]:
     """The canonical events one webhook record stands for ([] for topics the hub ignores)."""
-    if not isinstance(record, dict):
-        raise ValidationError(f"{topic} record must be a JSON object", field="body")
+    record = records.an_object(record, "body")
     if topic in ORDER_TOPICS:
-        if isinstance(record.get("shipments"), list):
+        if "shipments" in record:
             return order_events(record, channel, known_channels)
         return shipment_events(record, channel, record.get("channel"), known_channels)
     if topic in RETURN_TOPICS:
@@ -82,7 +85,7 @@ def count_event(
     buckets = bucket_quantities(fields, quantity_map)
     if not buckets:
         return None
-    item = _id(inventory_id, "inventory_id")
+    item = records.identifier(inventory_id, "inventory_id")
     stamp = timestamp(as_of, "as_of")
     event_id = f"{channel}/count/{item}/{location}/{stamp}/{quantity_digest(fields)}"
     return _event(
@@ -109,7 +112,9 @@ def bucket_quantities(
                 fix=f"add '{name}: <bucket or null>' to mappings/shipbob/quantities.yaml",
             )
         if not isinstance(quantity, int) or isinstance(quantity, bool):
-            raise ValidationError(f"{name} must be an integer, got {quantity!r}", field=name)
+            raise ValidationError(
+                f"{name} must be an integer, got {records.shown(quantity)}", field=name
+            )
         bucket = quantity_map[name]
         if bucket is not None:
             buckets[bucket.value] = buckets.get(bucket.value, 0) + max(quantity, 0)
@@ -124,73 +129,77 @@ def quantity_digest(fields: Mapping[str, Any]) -> str:
 
 
 def order_events(
-    order: Mapping[str, Any], channel: str, known_channels: Collection[str] = ()
+    order: dict[str, Any], channel: str, known_channels: Collection[str] = ()
 ) -> list[dict[str, Any]]:
     """Every event an order's shipments stand for (none for orders known from elsewhere)."""
     events: list[dict[str, Any]] = []
-    for index, shipment in enumerate(order.get("shipments") or []):
-        if not isinstance(shipment, dict):
-            raise ValidationError("a shipment must be an object", field=f"shipments[{index}]")
+    for where, shipment in records.objects_at(order, "shipments"):
         shipment = {"order_id": order.get("id"), **shipment}
-        events.extend(shipment_events(shipment, channel, order.get("channel"), known_channels))
+        events.extend(
+            shipment_events(shipment, channel, order.get("channel"), known_channels, where)
+        )
     return events
 
 
 def shipment_events(
-    shipment: Mapping[str, Any],
+    shipment: dict[str, Any],
     channel: str,
     origin: Any = None,
     known_channels: Collection[str] = (),
+    where: str = "",
 ) -> list[dict[str, Any]]:
-    """A shipment's facts: placed while open, fulfilled once Completed, or cancelled."""
-    if isinstance(origin, dict) and str(origin.get("id")) in known_channels:
-        return []  # the sales channel reports this order and its fulfilment itself
-    sid = _id(shipment.get("id"), "id")
-    order = _id(shipment.get("order_id"), "order_id")
-    lines = shipment_lines(shipment, sid)
+    """A shipment's facts: placed while open, fulfilled once Completed, or cancelled.
+
+    :param origin: the order's sales ``channel`` object, when known.
+    :param where: the shipment's path in the record (``shipments[0]``), for error fields.
+    """
+    if origin is not None:
+        origin = records.an_object(origin, "channel")
+        if records.id_at(origin, "id", "channel", required=False) in known_channels:
+            return []  # the sales channel reports this order and its fulfilment itself
+    sid = records.id_at(shipment, "id", where)
+    order = records.id_at(shipment, "order_id", where)
+    lines = shipment_lines(shipment, sid, where)
     if not lines:
         return []
-    status = _state(shipment.get("status"))
+    status = _state(records.text_at(shipment, "status", where, required=False))
     base, facts = f"{channel}/shipment/{sid}", {"channel": channel, "order": order}
-    location = _location(shipment)
+    location = _location(shipment, "location", where)
+    stamps = {key: _stamp(shipment, key, where) for key in TIME_FIELDS}
     created = timestamp(
-        shipment.get("created_date") or shipment.get("last_update_at"), "created_date"
+        stamps["created_date"] or stamps["last_update_at"], path(where, "created_date")
     )
     if status == CANCELLED:
-        at = timestamp(shipment.get("last_update_at") or created, "last_update_at")
+        at = timestamp(stamps["last_update_at"] or created, path(where, "last_update_at"))
         return [_event(f"{base}/cancelled", "order.cancelled", at, channel,
                        lines=[line["line"] for line in lines], **facts)]  # fmt: skip
     placed = [{**line, "location": location} if location else line for line in lines]
     events = [_event(f"{base}/placed", "order.placed", created, channel, lines=placed, **facts)]
-    if status == SHIPPED or shipment.get("actual_fulfillment_date"):
+    if status == SHIPPED or stamps["actual_fulfillment_date"]:
         if location is None:
-            raise ValidationError(f"shipment {sid} has no fulfillment center", field="location.id")
-        tracking = shipment.get("tracking") or {}
+            raise ValidationError(
+                f"shipment {sid} has no fulfillment center", field=path(where, "location.id")
+            )
+        tracking = records.object_at(shipment, "tracking", where)
         shipped = timestamp(
-            shipment.get("actual_fulfillment_date")
-            or tracking.get("shipping_date")
-            or shipment.get("last_update_at")
+            stamps["actual_fulfillment_date"]
+            or _stamp(tracking, "shipping_date", path(where, "tracking"))
+            or stamps["last_update_at"]
             or created,
-            "actual_fulfillment_date",
+            path(where, "actual_fulfillment_date"),
         )
         events.append(_event(f"{base}/shipped", "order.fulfilled", shipped, channel,
                              location=location, lines=lines, **facts))  # fmt: skip
     return events
 
 
-def shipment_lines(shipment: Mapping[str, Any], sid: str) -> list[dict[str, Any]]:
+def shipment_lines(shipment: dict[str, Any], sid: str, where: str = "") -> list[dict[str, Any]]:
     """One line per inventory item of the shipment (an item in two products is summed)."""
     units: dict[str, int] = {}
-    for p, product in enumerate(shipment.get("products") or []):
-        for i, item in enumerate(product.get("inventory_items") or []):
-            where = f"products[{p}].inventory_items[{i}]"
-            inventory = _id(item.get("id"), f"{where}.id")
-            quantity = item.get("quantity")
-            if not isinstance(quantity, int) or quantity < 0:
-                raise ValidationError(
-                    f"quantity must be >= 0, got {quantity!r}", field=f"{where}.quantity"
-                )
-            units[inventory] = units.get(inventory, 0) + quantity
+    for here, product in records.objects_at(shipment, "products", where):
+        for there, item in records.objects_at(product, "inventory_items", here):
+            inventory = records.id_at(item, "id", there)
+            units[inventory] = units.get(inventory, 0) + records.count_at(item, "quantity", there)
     return [
         {"line": f"{sid}/{inventory}", "sku": inventory, "quantity": quantity}
         for inventory, quantity in sorted(units.items())
@@ -203,13 +212,13 @@ def shipment_lines(shipment: Mapping[str, Any], sid: str) -> list[dict[str, Any]
 
 def return_code(channel: str, return_id: Any) -> str:
     """The hub's code for a ShipBob return: unique across systems."""
-    return f"{channel}/return/{_id(return_id, 'id')}"
+    return f"{channel}/return/{records.identifier(return_id, 'id')}"
 
 
-def return_events(record: Mapping[str, Any], channel: str) -> list[dict[str, Any]]:
+def return_events(record: dict[str, Any], channel: str) -> list[dict[str, Any]]:
     """received → inspected → dispositioned, as far as the return has come."""
-    rid = _id(record.get("id"), "id")
-    if _state(record.get("status")) not in RECEIVED_STATES:
+    rid = records.id_at(record, "id")
+    if _state(records.text_at(record, "status", required=False)) not in RECEIVED_STATES:
         return []  # AwaitingArrival or Cancelled: nothing is at the warehouse
     code = return_code(channel, rid)
     base = f"{channel}/return/{rid}"
@@ -218,22 +227,23 @@ def return_events(record: Mapping[str, Any], channel: str) -> list[dict[str, Any
         raise ValidationError(
             f"return {rid} has no fulfillment center", field="fulfillment_center.id"
         )
+    stamps = {key: _stamp(record, key) for key in RETURN_TIME_FIELDS}
     received_at = timestamp(
-        record.get("arrived_date") or record.get("processing_date")
-        or record.get("completed_date") or record.get("insert_date"),
+        stamps["arrived_date"] or stamps["processing_date"]
+        or stamps["completed_date"] or stamps["insert_date"],
         "arrived_date",
     )  # fmt: skip
-    items = record.get("inventory") or []
+    items = records.objects_at(record, "inventory")
     lines = _return_lines(items)
     if not lines:
         return []
     facts: dict[str, Any] = {"return": code, "location": location, "lines": lines}
-    if record.get("store_order_id"):
-        facts["order"] = str(record["store_order_id"]).strip()
+    order = records.id_at(record, "store_order_id", required=False)
+    if order:
+        facts["order"] = order
     events = [_event(f"{base}/received", "return.received", received_at, channel, **facts)]
     handled_at = timestamp(
-        record.get("completed_date") or record.get("processing_date") or received_at,
-        "processing_date",
+        stamps["completed_date"] or stamps["processing_date"] or received_at, "processing_date"
     )
     for step in actions(items):
         key = f"{base}/item/{step['sku']}/action/{step['index']}"
@@ -248,37 +258,31 @@ def return_events(record: Mapping[str, Any], channel: str) -> list[dict[str, Any
     return events
 
 
-def _return_lines(items: Iterable[Any]) -> list[dict[str, Any]]:
+def _return_lines(items: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     units: dict[str, int] = {}
-    for i, item in enumerate(items):
-        sku = _id(item.get("id"), f"inventory[{i}].id")
-        quantity = item.get("quantity")
-        if not isinstance(quantity, int) or quantity < 0:
-            raise ValidationError(
-                f"quantity must be >= 0, got {quantity!r}", field=f"inventory[{i}].quantity"
-            )
-        units[sku] = units.get(sku, 0) + quantity
+    for where, item in items:
+        sku = records.id_at(item, "id", where)
+        units[sku] = units.get(sku, 0) + records.count_at(item, "quantity", where)
     return [{"sku": s, "quantity": q} for s, q in sorted(units.items()) if q > 0]
 
 
-def actions(items: Iterable[Any]) -> list[dict[str, Any]]:
-    """Each processed action of each returned item: sku, index, quantity, condition, disposition."""
+def actions(items: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each processed action of each returned item (``(path, item)`` pairs, as
+    :func:`hub.records.objects_at` gives them): sku, index, quantity, condition, disposition."""
     found = []
-    for i, item in enumerate(items):
-        sku = _id(item.get("id"), f"inventory[{i}].id")
-        requested = (item.get("action_requested") or {}).get("action")
-        for j, taken in enumerate(item.get("action_taken") or []):
-            where = f"inventory[{i}].action_taken[{j}]"
-            quantity = taken.get("quantity_processed")
-            if not isinstance(quantity, int) or quantity < 0:
-                raise ValidationError(
-                    f"quantity_processed must be >= 0, got {quantity!r}",
-                    field=f"{where}.quantity_processed",
-                )
+    for here, item in items:
+        sku = records.id_at(item, "id", here)
+        asked = records.object_at(item, "action_requested", here)
+        requested = records.text_at(asked, "action", path(here, "action_requested"),
+                                    required=False)  # fmt: skip
+        for j, (where, taken) in enumerate(records.objects_at(item, "action_taken", here)):
+            quantity = records.count_at(taken, "quantity_processed", where)
             if quantity == 0:
                 continue
-            disposition = disposition_of(taken.get("action"), requested, f"{where}.action")
-            condition = condition_of(disposition, taken.get("action_reason"))
+            action = records.text_at(taken, "action", where, required=False)
+            disposition = disposition_of(action, requested, path(where, "action"))
+            reason = records.text_at(taken, "action_reason", where, required=False)
+            condition = condition_of(disposition, reason)
             found.append({"sku": sku, "index": j, "quantity": quantity,
                           "condition": condition, "disposition": disposition})  # fmt: skip
     return found
@@ -291,10 +295,10 @@ def disposition_of(action: Any, requested: Any, field: str) -> Disposition:
         chosen = _state(requested)
     if chosen not in DISPOSITIONS:
         raise MappingError(
-            f"ShipBob return action {action!r} has no disposition",
+            f"ShipBob return action {records.shown(action)} has no disposition",
             field=field,
             fix="expected Restock, Quarantine or Dispose "
-            f"(got {action!r}, requested {requested!r})",
+            f"(got {records.shown(action)}, requested {records.shown(requested)})",
         )
     return DISPOSITIONS[chosen]
 
@@ -316,16 +320,22 @@ def condition_of(disposition: Disposition, reason: Any) -> Condition:
 
 def timestamp(value: Any, field: str) -> str:
     """An ISO 8601 instant in UTC with ``Z``; ShipBob's times without an offset are UTC."""
-    if not value:
-        raise ValidationError(f"{field} is missing", field=field)
-    text = str(value).strip()
+    text = records.text(value, field).strip()
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ValidationError(f"{field} is not an ISO 8601 time: {text!r}", field=field) from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)  # 9999-12-31T23:00-05:00 is past year 9999: Overflow
+    except (ValueError, OverflowError) as exc:
+        raise ValidationError(
+            f"{field} is not an ISO 8601 time: {records.shown(text)}", field=field
+        ) from exc
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _stamp(record: dict[str, Any], key: str, where: str = "") -> str | None:
+    """The time text at ``key``, or None when absent or empty (the next candidate is used)."""
+    return records.text_at(record, key, where, required=False) or None
 
 
 def _state(value: Any) -> str:
@@ -333,17 +343,10 @@ def _state(value: Any) -> str:
     return _WORD.sub("", str(value or "").lower())
 
 
-def _id(value: Any, field: str) -> str:
-    if isinstance(value, bool) or value is None or str(value).strip() == "":
-        raise ValidationError(f"{field} is missing", field=field)
-    return str(value).strip()
-
-
-def _location(record: Mapping[str, Any], key: str = "location") -> str | None:
-    place = record.get(key)
-    if isinstance(place, dict) and place.get("id") is not None:
-        return str(place["id"])
-    return None
+def _location(record: dict[str, Any], key: str, where: str = "") -> str | None:
+    """The id of the fulfillment center object at ``key``; None when it names none."""
+    place = records.object_at(record, key, where)
+    return records.id_at(place, "id", path(where, key), required=False)
 
 
 def _event(event_id: str, type_: str, at: str, source: str, **data: Any) -> dict[str, Any]:

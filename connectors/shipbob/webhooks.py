@@ -20,11 +20,11 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Callable
 from typing import Any
 
+from hub import records
 from hub.connector import InboundMessage, WebhookRequest
 from hub.errors import ValidationError
 
@@ -114,20 +114,17 @@ def _is_seconds(stamp: str) -> bool:
 
 def parse(request: WebhookRequest) -> list[InboundMessage]:
     """One record per delivery, deduplicated by ``webhook-id`` (repeated on ShipBob's retries)."""
-    try:
-        body = json.loads(request.body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ValidationError(f"webhook body is not JSON: {exc}", field="body") from exc
-    if not isinstance(body, dict):
-        raise ValidationError("webhook body must be a JSON object", field="body")
+    body = records.an_object(records.document(request.body), "body")
     topic, record = topic_and_record(body, request.header(TOPIC_HEADER))
     return [InboundMessage(topic=topic, body=record, delivery_id=request.header(ID_HEADER))]
 
 
 def topic_and_record(body: dict[str, Any], header_topic: str | None) -> tuple[str, Any]:
     """(topic, record) of a delivery body: an envelope ``{topic, data}`` or the bare record."""
-    inner = str(body.get("topic") or body.get("type") or "").strip()
-    topic = inner or (header_topic or "").strip()
+    inner = records.text_at(body, "topic", "body", required=False) or records.text_at(
+        body, "type", "body", required=False
+    )
+    topic = (inner or "").strip() or (header_topic or "").strip()
     if not topic:
         raise ValidationError(
             f"webhook names no topic (body 'topic' or header {TOPIC_HEADER})",

@@ -55,7 +55,9 @@ def record_events(
     read too (counts only: order and refund notifications name no lines).
     """
     record = _object(body, "body")
-    note = record.get("notification", record)
+    note = record if record.get("notification") is None else _object(
+        record["notification"], "notification"
+    )
     if topic == COUNT_TOPIC:
         counts = record.get("counts")
         if counts is None:

@@ -13,14 +13,14 @@ Properties, for every connector:
   ``HubError`` — a stray exception escapes the inbox's dead-letter path.
 
 The handle turns a connector tripping over input into a ``ValidationError`` marked
-``unreadable`` (:data:`hub.dispatch.UNREADABLE`); for the connectors in ``STRICT`` that net
-must never be needed: they name the bad field themselves.
+``unreadable`` (:data:`hub.dispatch.UNREADABLE`); that net must never be needed here: every
+connector names the bad field itself (:mod:`hub.records` has the path-naming accessors), so a
+test fails when the net catches anything.
 """
 
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from hypothesis import given
@@ -34,11 +34,9 @@ from tests.fuzz.targets import CONNECTORS, HEADERS, fresh_square_notification, t
 
 pytestmark = pytest.mark.parametrize("name", CONNECTORS)
 
-#: Connectors whose own code names every bad field (the handle's safety net is never used);
-#: ``STOCKHUB_FUZZ_STRICT=all`` holds every connector to it (shipbob and amazon do not pass yet).
-STRICT = frozenset(("custom", "shopify", "square"))
-if os.environ.get("STOCKHUB_FUZZ_STRICT") == "all":
-    STRICT = frozenset(CONNECTORS)
+#: Connectors whose own code names every bad field (the handle's safety net is never used):
+#: all of them. A new connector belongs here from its first commit.
+STRICT = frozenset(CONNECTORS)
 
 
 def _only_hub_errors(name: str, call, *args):
