@@ -63,13 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=100, help="how many seeds (default 100)")
     parser.add_argument("--start", type=int, default=0, help="first seed (default 0)")
     parser.add_argument("--seed", type=int, help="run this one seed only")
-    parser.add_argument("--steps", type=int, default=None, help="steps per day (default 220)")
+    parser.add_argument(
+        "--steps", type=int, default=None, help="steps per day (default 120; the suite: 150)"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="processes (default 2)")
     parser.add_argument(
         "--compare-every",
         type=int,
         default=5,
-        help="run a no-buffer twin of every Nth seed (default 10; 0: never)",
+        help="run a no-buffer twin of every Nth seed (default 5; 0: never)",
     )
     parser.add_argument("--shrink", action="store_true", help="shrink every failing seed")
     args = parser.parse_args(argv)
