@@ -8,7 +8,8 @@ download URLs under ``/_sandbox/documents/``), orders (``getOrders``, ``getOrder
 
 * the access token (``x-amz-access-token``): unknown or expired → 403 ``Unauthorized``;
   tokens live ``token_ttl_s``; :meth:`AmazonSandbox.revoke` de-authorises the application;
-* each operation's **usage plan** as a token bucket (rate, burst) per seller: over it → 429
+* each operation's **usage plan** as a token bucket (rate, burst) per seller, refilled on
+  ``clock`` (below): over it → 429
   ``QuotaExceeded`` (counted in ``throttled``); ``x-amzn-RateLimit-Limit`` on 2xx and 400
   answers, never on 429s, as the models declare;
 * request bodies **validated against the saved models** (400 ``InvalidInput`` otherwise,
@@ -16,6 +17,10 @@ download URLs under ``/_sandbox/documents/``), orders (``getOrders``, ``getOrder
   ``fulfillment_availability`` against the product type;
 * feeds processed after ``feed_delay_s`` (IN_QUEUE, IN_PROGRESS, then DONE with a gzip
   processing report; :meth:`force_next_feed` makes one FATAL or CANCELLED).
+
+``clock`` (default ``time.time``, seconds) is the seller's time: token expiry, the usage-plan
+buckets, feed processing delays and order, feed and FBA timestamps. A test or a simulation
+passes its own (virtual) clock, so nothing depends on the wall clock.
 
 Reach it in process (:meth:`transport`) or over HTTP (``with sandbox.serve() as origin``), or::
 
@@ -287,7 +292,7 @@ class AmazonSandbox(ServedSandbox):
         if not self.rate_limits:
             return True
         rate, burst = self.plans[operation]
-        now = time.monotonic()
+        now = self.clock()  # the sandbox's clock (virtual in simulations), not the wall's
         tokens, at = self._buckets.get(operation, (float(burst), now))
         tokens = min(float(burst), tokens + (now - at) * rate)
         if tokens < 1.0:

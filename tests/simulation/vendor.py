@@ -2,9 +2,10 @@
 
 The day is written in the generator's terms (canonical events naming its own order, line and
 return codes and hub SKUs). An adapter turns each into what its vendor really sends — the
-custom protocol's JSON, Shopify's signed webhooks — and answers what the rest of the
-simulation asks of a vendor: what the channel shows, what the hub must be configured with
-(settings, transport, crosswalk), and how each vendor-side fault is made. Steps, the runner and
+custom protocol's JSON, Shopify's signed webhooks, Amazon's relayed notifications — and
+answers what the rest of the simulation asks of a vendor: what the channel shows, what the hub
+must be configured with (settings, transport, crosswalk), and how each vendor-side fault is
+made. Steps, the runner and
 the invariants only talk to this interface, so a new vendor is one more adapter module.
 """
 

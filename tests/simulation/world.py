@@ -3,7 +3,9 @@ and physical stock.
 
 Each channel's vendor is a :class:`~tests.simulation.vendor.VendorAdapter` over an in-process
 sandbox on the virtual clock: the shop runs the real Shopify connector
-(:mod:`tests.simulation.vendor_shopify`), every other channel the ``custom`` connector
+(:mod:`tests.simulation.vendor_shopify`), the marketplace the real Amazon connector
+(:mod:`tests.simulation.vendor_amazon`: MFN orders as ORDER_CHANGE notifications, pushes as
+``patchListingsItem``), every other channel the ``custom`` connector
 (:mod:`tests.simulation.vendor_custom`). :data:`VENDORS` says which channels leave custom;
 ``World.create(clock, CUSTOM_ONLY)`` is the all-custom company. Roles:
 
@@ -11,14 +13,14 @@ sandbox on the virtual clock: the shop runs the real Shopify connector
 channel    connector  stands for                      sells from (push location)
 =========  =========  ==============================  =========================================
 shop       shopify    the web shop                    dc, store (dc); buffer 1
-market     custom     a marketplace                   tpl, dc (tpl); buffer 2, mugs 50 % cap 40
+market     amazon     a marketplace                   tpl, dc (tpl); buffer 2, mugs 50 % cap 40
 pos        custom     store POS, owns ``store``       store, store-web (store-web)
 dark       custom     quick commerce, owns ``dark``   dark, dark-app (dark-app)
 wms        custom     the warehouse system, owns dc   nothing (shown: 0 everywhere)
 tpl        custom     the 3PL, owns ``tpl``           nothing
 =========  =========  ==============================  =========================================
 
-The Amazon, ShipBob and Square connectors are not used: those roles are played by custom
+The ShipBob and Square connectors are not used: the 3PL and POS roles are played by custom
 channels (see docs/simulation.md).
 """
 
@@ -104,7 +106,7 @@ def settings(world: World, buffers: bool = True):
 
 
 #: channel → the connector its vendor runs; every other channel stays on ``custom``
-VENDORS: dict[str, str] = {"shop": "shopify"}
+VENDORS: dict[str, str] = {"shop": "shopify", "market": "amazon"}
 #: the world before real vendor connectors: every channel on ``custom``
 CUSTOM_ONLY: dict[str, str] = {}
 
@@ -115,6 +117,10 @@ def make_vendor(channel: str, connector: str, clock: VirtualClock) -> VendorAdap
         from tests.simulation.vendor_shopify import ShopifyAdapter
 
         return ShopifyAdapter(channel, clock, [*SKUS, BUNDLE, LATE_SKU], {LATE_EXTERNAL: LATE_SKU})
+    if connector == "amazon":
+        from tests.simulation.vendor_amazon import AmazonAdapter
+
+        return AmazonAdapter(channel, clock, [*SKUS, BUNDLE], [LATE_SKU])
     assert connector == "custom", connector
     return CustomAdapter(channel, clock, CHANNELS[channel][1] or channel)
 
