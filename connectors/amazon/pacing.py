@@ -35,6 +35,7 @@ from hub.http import ChannelRateLimiter
 #: operation → (rate per second, burst), from the saved models' Usage Plan tables.
 USAGE_PLANS: dict[str, tuple[float, int]] = {
     "getListingsItem": (5, 10),
+    "searchListingsItems": (5, 5),
     "patchListingsItem": (5, 5),
     "createFeedDocument": (0.5, 15),
     "createFeed": (0.0083, 15),
@@ -49,6 +50,7 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
 RATE_HEADER = "x-amzn-RateLimit-Limit"
 
 _ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("GET", re.compile(r"^/listings/2021-08-01/items/[^/]+$"), "searchListingsItems"),
     ("GET", re.compile(r"^/listings/2021-08-01/items/[^/]+/[^/]+$"), "getListingsItem"),
     ("PATCH", re.compile(r"^/listings/2021-08-01/items/[^/]+/[^/]+$"), "patchListingsItem"),
     ("POST", re.compile(r"^/feeds/2021-06-30/documents$"), "createFeedDocument"),

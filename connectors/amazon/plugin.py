@@ -67,7 +67,7 @@ def stockhub_pull(
 ) -> PullResult:
     with AmazonClient(channel) as client:
         if Resource(resource) is Resource.STOCK:
-            return pull.inventory(client, cursor, limit)
+            return pull.stock(client, cursor, limit)
         return pull.orders(client, cursor, limit)
 
 

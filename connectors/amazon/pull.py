@@ -1,4 +1,5 @@
-"""Pull orders (getOrders + getOrderItems) and FBA quantities (getInventorySummaries).
+"""Pull orders (getOrders + getOrderItems), FBA quantities (getInventorySummaries) and, on a
+full read, merchant-fulfilled listing quantities (searchListingsItems).
 
 Both are *sweeps*: every record changed since the last sweep's newest change, page by page
 with Amazon's ``NextToken`` / ``nextToken``. The cursor (JSON, opaque to the hub) holds
@@ -177,6 +178,79 @@ def inventory(client: AmazonClient, cursor: str | None, limit: int) -> PullResul
         return records(), token
 
     return sweep(Cursor.parse(cursor, ""), pages, limit)
+
+
+#: searchListingsItems' largest page (listingsItems_2021-08-01.json, ``pageSize`` maximum)
+LISTINGS_PAGE = 20
+
+
+def stock(client: AmazonClient, cursor: str | None, limit: int) -> PullResult:
+    """What Amazon reports of the channel's stock: FBA quantities since the cursor and, on a
+    read from the beginning (reconciliation, a channel's first pull), then every
+    merchant-fulfilled listing's quantity — what the channel shows, for reconciliation to
+    compare with ATP (a quantity edited in Seller Central is drift like any other).
+
+    The cursor is the FBA sweep's (:class:`Cursor`) once a read is done, so later scheduled
+    pulls stay incremental; during a full read it is ``{"phase": "fba" | "listings", "fba":
+    …, "token": …}``.
+    """
+    phase = _phase(cursor)
+    if phase is None:  # an incremental pull: FBA changes only
+        return inventory(client, cursor, limit)
+    events: list[dict[str, Any]] = []
+    if phase["phase"] == "fba":
+        done = inventory(client, phase["fba"], limit)
+        events.extend(done.events)
+        if done.has_more:
+            return PullResult(events, _dump("fba", done.cursor), has_more=True)
+        fba, token = done.cursor, None
+    else:
+        fba, token = phase["fba"], phase.get("token")
+    while len(events) < limit:
+        page, token = listings(client, token, limit - len(events))
+        events.extend(page)
+        if not token:
+            return PullResult(events, fba, has_more=False)  # the FBA sweep's cursor again
+    return PullResult(events, _dump("listings", fba, token), has_more=True)
+
+
+def listings(
+    client: AmazonClient, token: str | None, room: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of ``searchListingsItems`` (at most ``room`` listings), most recently updated
+    first, and the token of the next. Amazon pages through at most 1,000 listings, so a larger
+    catalogue is compared on its 1,000 most recently changed (hand edits among them)."""
+    seller = client.seller
+    params = {"marketplaceIds": seller.marketplace_id, "includedData": "fulfillmentAvailability",
+              "pageSize": max(1, min(LISTINGS_PAGE, room)), "sortBy": "lastUpdatedDate",
+              "sortOrder": "DESC", "pageToken": token}  # fmt: skip
+    path = f"/listings/2021-08-01/items/{quote(seller.seller_id, safe='')}"
+    answer = client.call("GET", path, params=params)
+    if not isinstance(answer, dict) or not isinstance(answer.get("items"), list):
+        raise client.error("searchListingsItems has no items", field="items")
+    now = _iso(datetime.now(UTC))
+    events = [
+        event
+        for item in answer["items"]
+        for event in translate.listing_events(item, client.channel.channel, now)
+    ]
+    following = (answer.get("pagination") or {}).get("nextToken")
+    return events, str(following) if following else None
+
+
+def _phase(cursor: str | None) -> dict[str, Any] | None:
+    """The full read ``cursor`` is in (a new one for None), or None for an FBA sweep cursor."""
+    if cursor is None:
+        return {"phase": "fba", "fba": None}
+    try:
+        data = json.loads(cursor)
+    except ValueError:
+        return None  # not ours to judge here: the FBA sweep names a bad cursor
+    return data if isinstance(data, dict) and data.get("phase") in ("fba", "listings") else None
+
+
+def _dump(phase: str, fba: str | None, token: str | None = None) -> str:
+    return json.dumps({"phase": phase, "fba": fba, "token": token}, separators=(",", ":"))
 
 
 def _version(key: str, state: Any) -> str:

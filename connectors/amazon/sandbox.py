@@ -1,7 +1,8 @@
 """A local Amazon SP-API for tests, the demo and ``stockhub sandbox``: no internet needed.
 
 The same paths, bodies and answers as the saved models: Login with Amazon (``POST
-/auth/o2/token``), listings (``patchListingsItem``, ``getListingsItem``), feeds (documents,
+/auth/o2/token``), listings (``patchListingsItem``, ``getListingsItem``,
+``searchListingsItems``), feeds (documents,
 ``createFeed``, ``getFeed``, ``cancelFeed``, ``getFeedDocument``, with presigned upload and
 download URLs under ``/_sandbox/documents/``), orders (``getOrders``, ``getOrder``,
 ``getOrderItems``) and FBA inventory (``getInventorySummaries``). It enforces:
@@ -237,6 +238,8 @@ class AmazonSandbox(ServedSandbox):
         if operation == "patchListingsItem":
             seller, sku = path.split("/")[-2:]
             return api.patch_listing(seller, sku, query, body)
+        if operation == "searchListingsItems":
+            return api.search_listings(path.rsplit("/", 1)[1], query)
         if operation == "getListingsItem":
             seller, sku = path.split("/")[-2:]
             return api.get_listing(seller, sku, query)

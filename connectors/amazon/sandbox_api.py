@@ -54,6 +54,15 @@ def _token(offset: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
 
 
+def _availability(listing: Any) -> list[dict[str, Any]]:
+    """A listing's FulfillmentAvailability entries (a quantity only where one is set)."""
+    return [
+        {"fulfillmentChannelCode": e["fulfillment_channel_code"]}
+        | ({"quantity": e["quantity"]} if "quantity" in e else {})
+        for e in listing.availability
+    ]
+
+
 class Api:
     """Handlers over one sandbox; each returns a Reply (status, body)."""
 
@@ -97,12 +106,35 @@ class Api:
                            "productType": listing.product_type, "conditionType": "new_new",
                            "status": ["BUYABLE"], "itemName": listing.sku,
                            "createdDate": iso(0), "lastUpdatedDate": iso(self.store.clock())}],
-            "fulfillmentAvailability": [
-                {"fulfillmentChannelCode": e["fulfillment_channel_code"]}
-                | ({"quantity": e["quantity"]} if "quantity" in e else {})
-                for e in listing.availability
-            ],
+            "fulfillmentAvailability": _availability(listing),
         })  # fmt: skip
+
+    def search_listings(self, seller: str, query: Query) -> Reply:
+        """``searchListingsItems``: the seller's listings by SKU (the sandbox keeps no update
+        times, so ``sortBy`` is accepted and ignored), at most ``pageSize`` (<= 20) a page and
+        1,000 in all, as Amazon documents; ``fulfillmentAvailability`` when included."""
+        if seller != self.store.seller_id or self.store.marketplace_id not in _many(
+            query, "marketplaceIds"
+        ):
+            return invalid(self.reply, "sellerId or marketplaceIds is invalid.")
+        size_text = _one(query, "pageSize") or "10"
+        size = int(size_text) if size_text.isdigit() else 0
+        offset = _page(_one(query, "pageToken"))
+        if not 1 <= size <= 20 or offset < 0:
+            return invalid(self.reply, "pageSize must be 1 to 20 and pageToken one we sent.")
+        included = set(_many(query, "includedData") or ["summaries"])
+        found = sorted(self.store.listings.values(), key=lambda listing: listing.sku)[:1000]
+        page = found[offset : offset + size]
+        items = []
+        for listing in page:
+            item: dict[str, Any] = {"sku": listing.sku}
+            if "fulfillmentAvailability" in included:
+                item["fulfillmentAvailability"] = _availability(listing)
+            items.append(item)
+        body: dict[str, Any] = {"numberOfResults": len(self.store.listings), "items": items}
+        if offset + size < len(found):
+            body["pagination"] = {"nextToken": _token(offset + size)}
+        return self.reply(200, body)
 
     # --- feeds ------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.amazon.settings import is_merchant_code
 from hub import records
 from hub.errors import MappingError, ValidationError
 from hub.vocabulary import Bucket
@@ -245,6 +246,34 @@ def order_events(
 
 
 # --- FBA inventory ----------------------------------------------------------------------------
+
+
+def listing_events(item: Mapping[str, Any], channel: str, as_of: str) -> list[dict[str, Any]]:
+    """A listings item's merchant-fulfilled quantities as ``stock.counted`` at each
+    fulfilment channel code (DEFAULT, MLF, supply sources): what the channel shows, for
+    reconciliation to compare with ATP. FBA codes carry no quantity here (see FBA summaries).
+    """
+    item = records.an_object(item, "item")
+    sku = records.text_at(item, "sku")
+    events = []
+    for where, entry in records.objects_at(item, "fulfillmentAvailability"):
+        code = records.text_at(entry, "fulfillmentChannelCode", where=where)
+        if entry.get("quantity") is None or not is_merchant_code(code):
+            continue
+        quantity = records.count_at(entry, "quantity", where)
+        events.append(
+            _event(
+                f"{channel}/listing/{sku}/{code}/{quantity}",  # the state, not the moment read
+                "stock.counted",
+                as_of,
+                source=channel,
+                sku=sku,
+                location=code,
+                as_of=as_of,
+                quantities={Bucket.ON_HAND.value: quantity},
+            )
+        )
+    return events
 
 
 def inventory_event(

@@ -1,7 +1,9 @@
 """Scheduled pulls: page through what a channel reports since its stored cursor.
 
 Each page's events are stored in the inbox together with the cursor that follows them (one
-transaction), then processed like webhook records. A crash after storing loses nothing (the
+transaction), then processed like webhook records. A stock pull keeps only counts at the
+locations the channel owns: what it reports elsewhere (its own listing) is for reconciliation
+to compare, and would be a non-owner write in the ledger. A crash after storing loses nothing (the
 sweep processes stored records), and the cursor never moves past records that were not kept.
 """
 
@@ -11,8 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hub.connector import PULL_CAPABILITY, InboundMessage, Resource
+from hub.events import Event
 from hub.sync import deadletters, inbox, state
+from hub.sync.reconcile import external_refs
 from hub.sync.runtime import channel_runtime
+from hub.vocabulary import RefKind
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -27,6 +32,7 @@ class PullRun:
     duplicates: int = 0
     applied: int = 0
     cursor: str | None = None
+    left_to_reconcile: int = 0  # stock levels at locations the channel does not own
 
 
 def pullable(hub: Hub, channel: str) -> list[Resource]:
@@ -55,6 +61,10 @@ def pull_channel(
     while run.pages < max_pages:
         events, page = runtime.handle.pull(runtime.context, resource, run.cursor, limit)
         run.pages += 1
+        if resource is Resource.STOCK:
+            kept = owned_counts(hub, channel, events)
+            run.left_to_reconcile += len(events) - len(kept)
+            events = kept
         messages = [
             InboundMessage(topic=e.type, body=e.to_json(), delivery_id=f"pull:{e.id}")
             for e in events
@@ -75,3 +85,15 @@ def pull_channel(
                                  subjects={f"pull:{resource.value}"},
                                  note="a later pull succeeded")  # fmt: skip
     return run
+
+
+def owned_counts(hub: Hub, channel: str, events: list[Event]) -> list[Event]:
+    """``events`` without the stock counts at locations ``channel`` does not own."""
+    owned = {loc.code for loc in hub.settings.locations if loc.owner == channel}
+    with hub.session() as session:
+        refs = external_refs(session, channel, events)
+    return [
+        e for e in events
+        if e.type != "stock.counted"
+        or refs.get((RefKind.LOCATION.value, e.data.location), e.data.location) in owned
+    ]  # fmt: skip

@@ -84,7 +84,7 @@ def _check_page(hub: Hub, runtime: ChannelRuntime, events: list[Event], report: 
     heal: list[str] = []
     with hub.session() as session:
         plan = next((p for p in channel_plans(session) if p.channel.code == code), None)
-        refs = _refs(session, code, events)
+        refs = external_refs(session, code, events)
         listed: dict[str, int] = {}
         for event in events:
             if event.type != "stock.counted":
@@ -135,7 +135,8 @@ def _check_page(hub: Hub, runtime: ChannelRuntime, events: list[Event], report: 
         report.counts_applied += sum(o.status == "applied" for o in done.outcomes)
 
 
-def _refs(session: Session, system: str, events: list[Event]) -> dict[tuple[str, str], str]:
+def external_refs(session: Session, system: str, events: list[Event]) -> dict[tuple[str, str], str]:
+    """(kind, external id) → hub code for the SKUs and locations ``events`` count."""
     ids = {e.data.sku for e in events if e.type == "stock.counted"}
     ids |= {e.data.location for e in events if e.type == "stock.counted"}
     rows = session.exec(

@@ -1,9 +1,8 @@
-"""Bugs the simulator found in the hub, each pinned by the shortest day that showed it (an
-open one is marked ``xfail(strict=True)``, so fixing it fails here until the mark goes)."""
+"""Bugs the simulator found, each pinned by the shortest day that showed it (an open one is
+marked ``xfail(strict=True)``, so fixing it fails here until the mark goes)."""
 
 from __future__ import annotations
 
-import pytest
 from sqlmodel import select
 
 from hub.models import DeadLetter
@@ -32,12 +31,12 @@ def test_a_replayed_pull_dead_letter_closes_when_the_pull_succeeds(sim_engine):
         assert sim.quiesce(), sim.violations
 
 
-@pytest.mark.xfail(strict=True, reason="Amazon reconciliation reads FBA summaries only")
 def test_an_edited_amazon_listing_quantity_is_reconciled(sim_engine):
     """Found aiming ``channel_edit`` at the marketplace on Amazon: a merchant-fulfilled
     quantity changed in Seller Central is never seen by reconciliation (it pulls
     ``getInventorySummaries``, FBA only), so the listing keeps the edited number until the
-    SKU's ATP changes. Open: remove the mark once connectors/amazon reconciles MFN listings."""
+    SKU's ATP changes. Fixed: a full stock read also pages through ``searchListingsItems``, so
+    reconciliation sees the listing's quantity as channel drift and re-pushes ATP."""
     at = "2026-11-22T06:00:00.000000Z"
     count = {"sku": "MUG-WHT", "location": "tpl", "as_of": at, "quantities": {"on_hand": 20}}
     event = {"id": "tpl/count-1", "type": "stock.counted", "source": "tpl", "occurred_at": at}

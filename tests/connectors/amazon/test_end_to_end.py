@@ -144,3 +144,44 @@ def test_revoked_authorisation_pauses_the_channel(seller) -> None:
             select(ExceptionRecord).where(ExceptionRecord.kind == "channel_paused")
         ).one()
     assert "refresh_token" in paused.message and "invalid_grant" in paused.message
+
+
+def _edit_in_seller_central(seller, sku: str, quantity: int) -> None:
+    listing = seller.seller_skus[sku]
+    seller.sandbox.act(lambda s: s.listings[listing].availability[0].update(quantity=quantity))
+
+
+def test_a_quantity_edited_in_seller_central_is_drift_that_reconciliation_heals(seller) -> None:
+    """Found by the simulator: reconciliation read FBA summaries only, so a merchant-fulfilled
+    quantity edited by hand stayed wrong until the SKU's ATP next changed. A full stock read
+    now pages through searchListingsItems and the edit is channel drift, healed by a push."""
+    from hub.sync.reconcile import reconcile
+
+    _edit_in_seller_central(seller, SKUS[1], 50)
+    assert seller.mismatches() == {SKUS[1]: (50, 10)}
+    report = reconcile(seller.hub, [CHANNEL])
+    assert (report.channel_drift, report.healed) == (1, 1)
+    assert push_channel(seller.hub, CHANNEL).status == "done"
+    assert seller.mismatches() == {}
+    assert reconcile(seller.hub, [CHANNEL]).channel_drift == 0
+    with seller.hub.session() as session:
+        drift = session.exec(select(ExceptionRecord).where(ExceptionRecord.kind == "channel_drift"))
+        assert [r.status for r in drift] == ["resolved"]  # the listing shows its ATP again
+    assert seller.sandbox.operations["searchListingsItems"] >= 2
+    assert seller.sandbox.throttled == 0 and seller.sandbox.invalid == []
+
+
+def test_a_stock_pull_applies_fba_counts_and_leaves_listings_to_reconciliation(seller) -> None:
+    """The channel owns its FBA location, so scheduled pulls read stock. Its listing levels
+    (at DEFAULT → dc, the warehouse's) are not counts it may write: the pull keeps them out of
+    the inbox instead of filing non-owner rejections, and later pulls stay incremental."""
+    _edit_in_seller_central(seller, SKUS[1], 50)
+    seller.sandbox.act(lambda s: s.set_fba(seller.seller_skus[SKUS[0]], fulfillable=7))
+    first = pull_channel(seller.hub, CHANNEL, "stock")
+    assert (first.applied, first.left_to_reconcile) == (1, len(SKUS))
+    with seller.hub.session() as session:
+        assert session.exec(select(ExceptionRecord)).all() == []
+    calls = seller.sandbox.operations["searchListingsItems"]
+    again = pull_channel(seller.hub, CHANNEL, "stock")
+    assert (again.stored, again.left_to_reconcile) == (0, 0)
+    assert seller.sandbox.operations["searchListingsItems"] == calls  # FBA changes only

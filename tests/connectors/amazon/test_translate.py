@@ -124,3 +124,30 @@ def test_feed_document_numbers_messages_from_one() -> None:
     assert [m["messageId"] for m in document["messages"]] == [1, 2]
     assert document["messages"][1]["patches"][0]["value"] == [
         {"fulfillment_channel_code": "DEFAULT", "quantity": 0}]
+
+
+class TestListingEvents:
+    """searchListingsItems items → what the channel shows, per merchant fulfilment code."""
+
+    def test_merchant_codes_with_a_quantity_are_counted_and_fba_is_left_out(self) -> None:
+        from connectors.amazon.translate import listing_events
+
+        item = {"sku": "AMZ-TEE", "fulfillmentAvailability": [
+            {"fulfillmentChannelCode": "DEFAULT", "quantity": 4},
+            {"fulfillmentChannelCode": "AMAZON_NA"},
+            {"fulfillmentChannelCode": "MLF"},
+        ]}  # fmt: skip
+        (event,) = listing_events(item, "amazon-us", "2026-11-23T10:00:00Z")
+        assert event["data"] == {"sku": "AMZ-TEE", "location": "DEFAULT",
+                                 "as_of": "2026-11-23T10:00:00Z", "quantities": {"on_hand": 4}}
+        assert event["type"] == "stock.counted" and event["source"] == "amazon-us"
+
+    def test_a_bad_quantity_names_its_path(self) -> None:
+        from connectors.amazon.translate import listing_events
+        from hub.errors import ValidationError
+
+        item = {"sku": "AMZ-TEE",
+                "fulfillmentAvailability": [{"fulfillmentChannelCode": "DEFAULT", "quantity": -1}]}
+        with pytest.raises(ValidationError) as caught:
+            listing_events(item, "amazon-us", "2026-11-23T10:00:00Z")
+        assert caught.value.field == "fulfillmentAvailability[0].quantity"
