@@ -97,6 +97,15 @@ class VendorAdapter:
         """The rows the data steward imports before the day starts."""
         return []
 
+    def crosswalk_rows(self, rows: list[tuple[str, str, str]]) -> list[CrosswalkRow]:
+        """(kind, external id, hub code) as this channel's crosswalk rows, numbered."""
+        return [
+            CrosswalkRow(
+                system=self.channel, kind=kind, external_id=ext, hub_id=hub, file="sim", line=n
+            )
+            for n, (kind, ext, hub) in enumerate(rows, start=1)
+        ]
+
     # --- the day ----------------------------------------------------------------------------
 
     def send(self, event: dict[str, Any], refs: References) -> tuple[list[Delivery], list[str]]:

@@ -168,12 +168,7 @@ class AmazonAdapter(VendorAdapter):
         """Seller SKUs, and the merchant fulfilment code as the push location."""
         rows = [("sku", seller_sku, code) for code, seller_sku in self.listings.items()]
         rows.append(("location", MERCHANT, MERCHANT_LOCATION))
-        return [
-            CrosswalkRow(
-                system=self.channel, kind=kind, external_id=ext, hub_id=hub, file="sim", line=n
-            )
-            for n, (kind, ext, hub) in enumerate(rows, start=1)
-        ]
+        return self.crosswalk_rows(rows)
 
     # --- the day -----------------------------------------------------------------------------
 

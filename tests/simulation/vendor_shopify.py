@@ -105,12 +105,7 @@ class ShopifyAdapter(VendorAdapter):
         """Variants for the SKUs known at the start (order lines name variants), locations."""
         rows = [("sku", self.variants[code], code) for code in self.mapped]
         rows += [("location", gid_, code) for code, gid_ in self.locations.items()]
-        return [
-            CrosswalkRow(
-                system=self.channel, kind=kind, external_id=ext, hub_id=hub, file="sim", line=n
-            )
-            for n, (kind, ext, hub) in enumerate(rows, start=1)
-        ]
+        return self.crosswalk_rows(rows)
 
     # --- the day -----------------------------------------------------------------------------
 
