@@ -33,9 +33,9 @@ def test_a_replayed_pull_dead_letter_closes_when_the_pull_succeeds(sim_engine):
 
 def test_an_edited_amazon_listing_quantity_is_reconciled(sim_engine):
     """Found aiming ``channel_edit`` at the marketplace on Amazon: a merchant-fulfilled
-    quantity changed in Seller Central is never seen by reconciliation (it pulls
-    ``getInventorySummaries``, FBA only), so the listing keeps the edited number until the
-    SKU's ATP changes. Fixed: a full stock read also pages through ``searchListingsItems``, so
+    quantity changed in Seller Central was never seen by reconciliation (it pulled
+    ``getInventorySummaries``, FBA only), so the listing kept the edited number until the
+    SKU's ATP changed. Fixed: a full stock read also pages through ``searchListingsItems``, so
     reconciliation sees the listing's quantity as channel drift and re-pushes ATP."""
     at = "2026-11-22T06:00:00.000000Z"
     count = {"sku": "MUG-WHT", "location": "tpl", "as_of": at, "quantities": {"on_hand": 20}}

@@ -35,9 +35,8 @@ Vendor faults: 500, 429 ``QuotaExceeded`` and timeouts in front of the sandbox
 partial batch answers the patch of a refused SKU ``INVALID`` with an ERROR issue (per SKU);
 revoked credentials de-authorise the application (LWA ``invalid_grant`` → ``ConfigError`` →
 the channel pauses until ops replays); clock skew shifts the seller's timestamps (orders,
-notifications); an edit sets the listing's quantity in Seller Central. The connector's
-reconciliation reads FBA summaries only, so an edited MFN quantity is not seen by it: it heals
-only when the SKU's ATP next changes and is pushed (see docs/simulation.md, Limits).
+notifications); an edit sets the listing's quantity in Seller Central, which reconciliation
+reads back (``searchListingsItems``) as channel drift and re-pushes.
 
 Determinism: the sandbox runs on the virtual clock (token expiry, feed delays, order times,
 its usage-plan buckets), its own throttling is off and the connector's per-operation pacer is
