@@ -18,10 +18,7 @@ a record that has not changed since is not handed over again.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
-import zlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -29,6 +26,7 @@ from typing import Any
 
 from connectors.shipbob import translate
 from connectors.shipbob.client import ShipBobClient
+from hub import cursors
 from hub.connector import PullResult
 from hub.errors import PermanentError, ValidationError
 from hub.vocabulary import Bucket
@@ -42,22 +40,11 @@ IDS_PER_QUERY = 50
 
 
 def encode(state: Mapping[str, Any]) -> str:
-    raw = json.dumps(dict(state), separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode()
+    return cursors.encode(state, compress=True)
 
 
 def decode(cursor: str | None) -> dict[str, Any]:
-    if not cursor:
-        return {}
-    try:
-        state = json.loads(zlib.decompress(base64.urlsafe_b64decode(cursor.encode())))
-    except (ValueError, zlib.error) as exc:
-        raise ValidationError(
-            f"not a ShipBob pull cursor: {cursor[:40]!r}", field="cursor"
-        ) from exc
-    if not isinstance(state, dict):
-        raise ValidationError("not a ShipBob pull cursor", field="cursor")
-    return state
+    return cursors.decode(cursor, "ShipBob", compressed=True)
 
 
 def sweep(

@@ -16,8 +16,6 @@ Cursors are opaque to the hub: URL-safe base64 of a small JSON object.
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -27,8 +25,8 @@ from connectors.shopify import documents as docs
 from connectors.shopify import translate
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.records import legacy_id, level_from_graphql, order_from_graphql
+from hub import cursors
 from hub.connector import PullResult
-from hub.errors import ValidationError
 from hub.vocabulary import Bucket
 
 LEVEL_PAGE_SIZE = 100
@@ -36,22 +34,11 @@ LOCATION_PAGE_SIZE = 50
 
 
 def encode(state: Mapping[str, Any]) -> str:
-    raw = json.dumps(dict(state), separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode()
+    return cursors.encode(state)
 
 
 def decode(cursor: str | None) -> dict[str, Any]:
-    if not cursor:
-        return {}
-    try:
-        state = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError as exc:
-        raise ValidationError(
-            f"not a Shopify pull cursor: {cursor[:40]!r}", field="cursor"
-        ) from exc
-    if not isinstance(state, dict):
-        raise ValidationError("not a Shopify pull cursor", field="cursor")
-    return state
+    return cursors.decode(cursor, "Shopify")
 
 
 # --- orders and returns -----------------------------------------------------------------------

@@ -17,8 +17,6 @@ cursor finds nothing new.
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -29,28 +27,20 @@ from connectors.square.client import COUNTS_PATH, SEARCH_ORDERS_PATH, SquareClie
 from connectors.square.inbound import read_counts
 from connectors.square.states import state_map
 from connectors.square.webhooks import parse_time
+from hub import cursors
 from hub.connector import PullResult
-from hub.errors import ConfigError, ValidationError
+from hub.errors import ConfigError
 
 MAX_PAGE = 1000
 MAX_SEARCH_LOCATIONS = 10
 
 
 def encode(state: Mapping[str, Any]) -> str:
-    raw = json.dumps(dict(state), separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode()
+    return cursors.encode(state)
 
 
 def decode(cursor: str | None) -> dict[str, Any]:
-    if not cursor:
-        return {}
-    try:
-        state = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError as exc:
-        raise ValidationError(f"not a Square pull cursor: {cursor[:40]!r}", field="cursor") from exc
-    if not isinstance(state, dict):
-        raise ValidationError("not a Square pull cursor", field="cursor")
-    return state
+    return cursors.decode(cursor, "Square")
 
 
 # --- counts -------------------------------------------------------------------------------------
