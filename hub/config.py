@@ -250,6 +250,10 @@ class Settings(BaseSettings):
     def config_path(self) -> Path | None:
         return self._config_path
 
+    def owned_by(self, channel: str) -> set[str]:
+        """Codes of the locations whose physical counts ``channel`` owns."""
+        return {loc.code for loc in self.locations if loc.owner == channel}
+
     @property
     def base_dir(self) -> Path:
         """Relative paths in the file mean "next to the file", whatever the working directory."""

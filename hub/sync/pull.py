@@ -43,7 +43,7 @@ def pullable(hub: Hub, channel: str) -> list[Resource]:
     reconciliation, never applied.
     """
     info = channel_runtime(hub, channel).handle.info
-    owned = {loc.code for loc in hub.settings.locations if loc.owner == channel}
+    owned = hub.settings.owned_by(channel)
     return [
         r for r, capability in PULL_CAPABILITY.items()
         if info.can(capability) and (r is not Resource.STOCK or owned)
@@ -89,7 +89,7 @@ def pull_channel(
 
 def owned_counts(hub: Hub, channel: str, events: list[Event]) -> list[Event]:
     """``events`` without the stock counts at locations ``channel`` does not own."""
-    owned = {loc.code for loc in hub.settings.locations if loc.owner == channel}
+    owned = hub.settings.owned_by(channel)
     with hub.session() as session:
         refs = external_refs(session, channel, events)
     return [

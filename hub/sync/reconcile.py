@@ -79,7 +79,7 @@ def reconcile(
 
 def _check_page(hub: Hub, runtime: ChannelRuntime, events: list[Event], report: Report) -> None:
     code, tolerance = runtime.code, hub.settings.sync.drift_tolerance
-    owned = {loc.code for loc in hub.settings.locations if loc.owner == code}
+    owned = hub.settings.owned_by(code)
     counts: list[InboundMessage] = []
     heal: list[str] = []
     with hub.session() as session:
