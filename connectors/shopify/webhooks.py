@@ -12,8 +12,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 
+from hub import records
 from hub.connector import InboundMessage, WebhookRequest
 from hub.errors import ValidationError
 
@@ -81,10 +81,7 @@ def parse(request: WebhookRequest) -> list[InboundMessage]:
             field=f"headers.{TOPIC_HEADER}",
             fix="deliveries come from Shopify with their topic; check the sender",
         )
-    try:
-        body = json.loads(request.body)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # nested past the limit
-        raise ValidationError(f"webhook body is not JSON: {exc}", field="body") from exc
+    body = records.document(request.body)  # JSON, nested at most records.MAX_DEPTH deep
     if not isinstance(body, dict):
         raise ValidationError("webhook body must be a JSON object", field="body")
     delivery = request.header(WEBHOOK_ID_HEADER) or request.header(EVENT_ID_HEADER)
