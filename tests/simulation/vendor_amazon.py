@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import Counter
 from typing import Any
 
 import httpx
@@ -71,7 +70,7 @@ from hub.mappings.files import CrosswalkRow
 from tests.simulation.clock import VirtualClock
 from tests.simulation.vendor import Delivery, References, VendorAdapter
 from tests.simulation.vendor_custom import SECRET as CUSTOM_SECRET
-from tests.simulation.vendor_faults import FaultyTransport
+from tests.simulation.vendor_faults import FaultyTransport, TransportFaults
 
 RELAY_SECRET = "sim-amazon-relay-secret-2d8e"
 ORIGIN = "https://sellingpartnerapi-na.amazon.com"
@@ -112,7 +111,7 @@ class _Refusing(httpx.BaseTransport):
         return self.inner.handle_request(request)
 
 
-class AmazonAdapter(VendorAdapter):
+class AmazonAdapter(TransportFaults, VendorAdapter):
     """An Amazon seller listing the catalogue as merchant-fulfilled offers."""
 
     connector = "amazon"
@@ -159,9 +158,6 @@ class AmazonAdapter(VendorAdapter):
             "SIM_AMAZON_REFRESH_TOKEN": SANDBOX_REFRESH_TOKEN,
             "SIM_AMAZON_RELAY_SECRET": RELAY_SECRET,
         }
-
-    def parts(self) -> dict[str, Any]:
-        return {"transport": self.transport}
 
     def crosswalk(self) -> list[CrosswalkRow]:
         """Seller SKUs, and the merchant fulfilment code as the push location."""
@@ -230,16 +226,6 @@ class AmazonAdapter(VendorAdapter):
         return self.sandbox.stock_levels().get((external, MERCHANT), 0)
 
     # --- faults ------------------------------------------------------------------------------
-
-    @property
-    def faults_injected(self) -> Counter[str]:
-        return Counter(self.transport.injected)
-
-    def set_faults(self, rate: float, kinds: list[str], seed: int) -> None:
-        self.transport.set_faults(rate, kinds, seed)
-
-    def clear_faults(self) -> None:
-        self.transport.clear_faults()
 
     def reject(self, skus: list[str]) -> None:
         self.refusing.refused = {self.listings[code] for code in skus}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -50,3 +51,23 @@ class FaultyTransport(httpx.BaseTransport):
         if self.rng.random() < 0.5:  # the vendor got it and acted; the answer never came
             self.inner.handle_request(request)
         raise httpx.ReadTimeout("injected: no answer within the timeout", request=request)
+
+
+class TransportFaults:
+    """An adapter mixin: the hub reaches the sandbox through :attr:`transport`, a
+    :class:`FaultyTransport`, which injects and counts that vendor's faults."""
+
+    transport: FaultyTransport
+
+    def parts(self) -> dict[str, Any]:
+        return {"transport": self.transport}
+
+    @property
+    def faults_injected(self) -> Counter[str]:
+        return Counter(self.transport.injected)
+
+    def set_faults(self, rate: float, kinds: list[str], seed: int) -> None:
+        self.transport.set_faults(rate, kinds, seed)
+
+    def clear_faults(self) -> None:
+        self.transport.clear_faults()

@@ -19,7 +19,6 @@ off too); the webhook ids are numbered, so a seed replays to the same deliveries
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from typing import Any
 
 import httpx
@@ -31,7 +30,7 @@ from connectors.shopify.sandbox import ShopifySandbox
 from hub.mappings.files import CrosswalkRow
 from tests.simulation.clock import VirtualClock
 from tests.simulation.vendor import Delivery, References, VendorAdapter
-from tests.simulation.vendor_faults import FaultyTransport
+from tests.simulation.vendor_faults import FaultyTransport, TransportFaults
 
 TOKEN = "shpat_sim_5e2b"
 SECRET = "sim-shopify-client-secret-71c4"
@@ -43,7 +42,7 @@ LOCATIONS = {"dc": 70001, "store": 70002}
 LATE_LISTED = 3
 
 
-class ShopifyAdapter(VendorAdapter):
+class ShopifyAdapter(TransportFaults, VendorAdapter):
     """A Shopify shop selling the catalogue from the warehouse and the store."""
 
     connector = "shopify"
@@ -97,9 +96,6 @@ class ShopifyAdapter(VendorAdapter):
 
     def environment(self) -> dict[str, str]:
         return {"SIM_SHOPIFY_TOKEN": TOKEN, "SIM_SHOPIFY_SECRET": SECRET}
-
-    def parts(self) -> dict[str, Any]:
-        return {"transport": self.transport}
 
     def crosswalk(self) -> list[CrosswalkRow]:
         """Variants for the SKUs known at the start (order lines name variants), locations."""
@@ -204,16 +200,6 @@ class ShopifyAdapter(VendorAdapter):
         return self.shop.variants[self.variants[code]]
 
     # --- faults ------------------------------------------------------------------------------
-
-    @property
-    def faults_injected(self) -> Counter[str]:
-        return Counter(self.transport.injected)
-
-    def set_faults(self, rate: float, kinds: list[str], seed: int) -> None:
-        self.transport.set_faults(rate, kinds, seed)
-
-    def clear_faults(self) -> None:
-        self.transport.clear_faults()
 
     def reject(self, skus: list[str]) -> None:
         self.shop.non_mutable = {self._item(code) for code in skus}
