@@ -24,6 +24,7 @@ from hub.stockview import atp_many, channel_plans
 from hub.vocabulary import Bucket, ExceptionStatus, Severity, SkuStatus
 
 CHUNK = 500  # SKUs per ATP query batch: bounded memory however large the catalogue
+MAX_SAMPLES = 50_000  # latency samples read per window: bounded work on a busy hub
 
 
 @dataclass(frozen=True)
@@ -143,17 +144,7 @@ def dead_letter_growth(session: Session, settings: Settings, now: datetime) -> I
 
 def latency(session: Session, settings: Settings, now: datetime) -> Iterator[Condition]:
     """A channel's p99 event-to-channel latency in the window is over its objective."""
-    since = now - timedelta(seconds=settings.alerts.window_s)
-    samples: dict[str, list[int]] = defaultdict(list)
-    rows = session.exec(
-        select(PushLog.channel, PushLog.latency_ms)
-        .where(PushLog.at >= since)
-        .where(col(PushLog.latency_ms).is_not(None))
-        .order_by(col(PushLog.id).desc())
-        .limit(50_000)
-    )
-    for channel, value in rows:
-        samples[channel].append(int(value))
+    samples = latency_samples(session, now - timedelta(seconds=settings.alerts.window_s))
     objective = settings.alerts.latency_objective_ms
     for channel, values in sorted(samples.items()):
         p99 = percentile(values, 99)
@@ -164,6 +155,22 @@ def latency(session: Session, settings: Settings, now: datetime) -> Iterator[Con
                 f"the {objective / 1000:g}s objective",
                 details={"p99_ms": p99, "objective_ms": objective, "samples": len(values)},
             )  # fmt: skip
+
+
+def latency_samples(session: Session, since: datetime) -> dict[str, list[int]]:
+    """Per channel, the event-to-channel latencies (ms) of items pushed since ``since``, the
+    newest :data:`MAX_SAMPLES` in all: bounded work on a busy hub."""
+    samples: dict[str, list[int]] = defaultdict(list)
+    rows = session.exec(
+        select(PushLog.channel, PushLog.latency_ms)
+        .where(PushLog.at >= since)
+        .where(col(PushLog.latency_ms).is_not(None))
+        .order_by(col(PushLog.id).desc())
+        .limit(MAX_SAMPLES)
+    )
+    for channel, value in rows:
+        samples[channel].append(int(value))
+    return samples
 
 
 def percentile(values: list[int], q: float) -> int:

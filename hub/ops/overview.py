@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from hub.alerts.conditions import percentile
+from hub.alerts.conditions import latency_samples, percentile
 from hub.ledger.returns import returns_in_limbo
 from hub.models import (
     DeadLetter,
@@ -35,7 +35,6 @@ from hub.vocabulary import DeadLetterStatus, ExceptionStatus, InboxStatus
 if TYPE_CHECKING:
     from hub.app import Hub
 
-MAX_SAMPLES = 50_000  # latency samples read per window: bounded work on a busy hub
 UNRESOLVED = (ExceptionStatus.OPEN.value, ExceptionStatus.ACKNOWLEDGED.value)
 
 
@@ -80,16 +79,7 @@ def overview(hub: Hub, now: datetime | None = None) -> dict[str, Any]:
 
 def latency_by_channel(session: Session, since: datetime) -> dict[str, dict[str, int | None]]:
     """Per channel: p50 and p99 event-to-channel latency (ms) of items pushed since ``since``."""
-    samples: dict[str, list[int]] = defaultdict(list)
-    rows = session.exec(
-        select(PushLog.channel, PushLog.latency_ms)
-        .where(PushLog.at >= since)
-        .where(col(PushLog.latency_ms).is_not(None))
-        .order_by(col(PushLog.id).desc())
-        .limit(MAX_SAMPLES)
-    )
-    for channel, value in rows:
-        samples[channel].append(int(value))
+    samples = latency_samples(session, since)
     return {
         channel: {"p50_ms": percentile(values, 50), "p99_ms": percentile(values, 99),
                   "samples": len(values)}  # fmt: skip
