@@ -128,8 +128,7 @@ def replay_(
             "nothing to replay", field="ID", fix="give ids, or --all (with --task/--channel)"
         )
     if all_:
-        found = replay.find(hub, task=task, channel=channel, limit=10_000)
-        ids += [letter.id for letter in found]
+        ids += replay.replayable_ids(hub, task=task, channel=channel)
         if not ids and not as_json:
             console.print("no open dead letters match; nothing to replay")
             return

@@ -34,17 +34,41 @@ def get(hub: Hub, letter_id: int) -> DeadLetter:
     return letter
 
 
+REPLAY_AT_ONCE = 10_000  # the most letters one "replay all matching" replays
+
+
 def find(hub: Hub, *, status: str | None = "open", task: str | None = None,
          channel: str | None = None, limit: int = 100) -> list[DeadLetter]:  # fmt: skip
-    query = select(DeadLetter).order_by(col(DeadLetter.id).desc()).limit(limit)
+    """The newest letters matching the filters, in full."""
+    query = _matching(select(DeadLetter), status, task, channel, limit)
+    with hub.session() as session:
+        return list(session.exec(query))
+
+
+def find_ids(hub: Hub, *, status: str | None = "open", task: str | None = None,
+             channel: str | None = None, limit: int = 100) -> list[int]:  # fmt: skip
+    """The ids of what :func:`find` would return, without reading payloads and tracebacks."""
+    query = _matching(select(DeadLetter.id), status, task, channel, limit)
+    with hub.session() as session:
+        return [int(i) for i in session.exec(query) if i is not None]
+
+
+def replayable_ids(hub: Hub, *, task: str | None = None, channel: str | None = None) -> list[int]:
+    """The open letters one "replay all matching" replays, newest first, at most
+    :data:`REPLAY_AT_ONCE`."""
+    return find_ids(hub, task=task, channel=channel, limit=REPLAY_AT_ONCE)
+
+
+def _matching(query: Any, status: str | None, task: str | None, channel: str | None,
+              limit: int) -> Any:  # fmt: skip
+    query = query.order_by(col(DeadLetter.id).desc()).limit(limit)
     if status:
         query = query.where(DeadLetter.status == status)
     if task:
         query = query.where(DeadLetter.task == task)
     if channel:
         query = query.where(DeadLetter.channel == channel)
-    with hub.session() as session:
-        return list(session.exec(query))
+    return query
 
 
 def edit(hub: Hub, letter_id: int, payload: dict[str, Any]) -> DeadLetter:

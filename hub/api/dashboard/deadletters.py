@@ -47,8 +47,7 @@ def letters_page(request: Request, status: str = "open", task: str = "",
         chosen = filters(status, task, channel)
         found = replay.find(hub, status=None if status == "all" else status, task=task or None,
                             channel=channel or None, limit=SHOWN)  # fmt: skip
-        replayable = len(replay.find(hub, task=task or None, channel=channel or None,
-                                     limit=10_000))  # fmt: skip
+        replayable = len(replay.replayable_ids(hub, task=task or None, channel=channel or None))
         return web.render(request, seen, "dead_letters.html", letters=found, chosen=chosen,
                           statuses=STATUSES, tasks=TASKS, shown=SHOWN, replayable=replayable,
                           active=ACTIVE, here=list_url(task, channel, status))  # fmt: skip
@@ -75,12 +74,11 @@ async def replay_filtered(request: Request) -> Response:
 
     def do(hub: Hub, fields: dict[str, str]) -> str:
         filters("open", task, channel)
-        ids = [letter.id for letter in replay.find(hub, task=task or None,
-                                                   channel=channel or None, limit=10_000)]
+        ids = replay.replayable_ids(hub, task=task or None, channel=channel or None)
         failures = []
         for letter_id in ids:
             try:
-                replay.replay(hub, letter_id or 0)
+                replay.replay(hub, letter_id)
             except HubError as exc:
                 failures.append(f"#{letter_id}: {exc}")
         if not ids:

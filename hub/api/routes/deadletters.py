@@ -83,8 +83,7 @@ async def replay_many(hub: HubDep, chosen: ReplayFilter) -> dict[str, Any]:
 def _replay_many(hub: Hub, chosen: ReplayFilter) -> dict[str, Any]:
     ids = chosen.ids
     if ids is None:
-        ids = [letter.id for letter in replay.find(hub, task=chosen.task, channel=chosen.channel,
-                                                    limit=10_000) if letter.id]  # fmt: skip
+        ids = replay.replayable_ids(hub, task=chosen.task, channel=chosen.channel)
     results = []
     for letter_id in dict.fromkeys(ids):
         try:
